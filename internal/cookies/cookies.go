@@ -1,0 +1,330 @@
+// Package cookies names, writes and reads Auth.js's cookies, including the
+// session cookie split into chunks when it exceeds the browser's 4 KiB limit.
+package cookies
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ginauth/ginauth/internal/core"
+)
+
+// Names are the cookie names of one dialect and security mode.
+type Names struct {
+	Session     string
+	CSRF        string
+	CallbackURL string
+	PKCE        string
+	State       string
+	Nonce       string
+}
+
+// DefaultNames returns Auth.js's names: "authjs.*" (v5) or "next-auth.*"
+// (v4), with the "__Secure-" prefix (and "__Host-" for the CSRF cookie) when
+// secure is true.
+func DefaultNames(mode core.Mode, secure bool) Names {
+	base := "authjs."
+	if mode == core.ModeV4 {
+		base = "next-auth."
+	}
+	p, host := "", ""
+	if secure {
+		p, host = "__Secure-", "__Host-"
+	}
+	return Names{
+		Session:     p + base + "session-token",
+		CSRF:        host + base + "csrf-token",
+		CallbackURL: p + base + "callback-url",
+		PKCE:        p + base + "pkce.code_verifier",
+		State:       p + base + "state",
+		Nonce:       p + base + "nonce",
+	}
+}
+
+// ChunkSize returns the largest value Auth.js puts in one session cookie:
+// 3933 characters for v4, 3936 for v5.
+func ChunkSize(mode core.Mode) int {
+	if mode == core.ModeV4 {
+		return 3933
+	}
+	return 3936
+}
+
+// MaxChunks bounds how many chunks a session cookie may be split into.
+const MaxChunks = 16
+
+// Attrs are the attributes shared by every cookie ginauth writes.
+type Attrs struct {
+	Secure bool
+	// Domain is empty by default (host-only cookies).
+	Domain string
+	// SameSite is "Lax" by default.
+	SameSite string
+}
+
+// Cookie is one Set-Cookie to emit.
+type Cookie struct {
+	Name  string
+	Value string
+	// MaxAge, when positive, emits Max-Age; a deletion sets Delete instead.
+	MaxAge  int
+	Expires time.Time
+	Delete  bool
+	// SameSite overrides Attrs.SameSite for this cookie when not empty.
+	SameSite string
+}
+
+// String serialises the cookie in Auth.js's attribute order:
+// name=value; Max-Age; Path=/; Expires; HttpOnly; Secure; SameSite.
+// The value is encoded as JavaScript's encodeURIComponent does.
+func (c Cookie) String(a Attrs) string {
+	var b strings.Builder
+	b.WriteString(c.Name)
+	b.WriteByte('=')
+	if c.Delete {
+		b.WriteString("; Max-Age=0")
+	} else {
+		b.WriteString(EncodeURIComponent(c.Value))
+		if c.MaxAge > 0 {
+			b.WriteString("; Max-Age=")
+			b.WriteString(strconv.Itoa(c.MaxAge))
+		}
+	}
+	b.WriteString("; Path=/")
+	if a.Domain != "" && !strings.HasPrefix(c.Name, "__Host-") {
+		b.WriteString("; Domain=")
+		b.WriteString(a.Domain)
+	}
+	if !c.Delete && !c.Expires.IsZero() {
+		b.WriteString("; Expires=")
+		b.WriteString(c.Expires.UTC().Format(http.TimeFormat))
+	}
+	b.WriteString("; HttpOnly")
+	if a.Secure || strings.HasPrefix(c.Name, "__Secure-") || strings.HasPrefix(c.Name, "__Host-") {
+		b.WriteString("; Secure")
+	}
+	ss := c.SameSite
+	if ss == "" {
+		ss = a.SameSite
+	}
+	if ss == "" {
+		ss = "Lax"
+	}
+	b.WriteString("; SameSite=")
+	b.WriteString(ss)
+	return b.String()
+}
+
+// EncodeURIComponent escapes s as JavaScript's encodeURIComponent does.
+func EncodeURIComponent(s string) string {
+	const hex = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '-', '_', '.', '!', '~', '*', '\'', '(', ')':
+		return true
+	}
+	return false
+}
+
+// decode undoes EncodeURIComponent; a value that does not decode is
+// returned as it is, as Auth.js's cookie parser does.
+func decode(v string) string {
+	if strings.IndexByte(v, '%') < 0 {
+		return v
+	}
+	if d, err := url.PathUnescape(v); err == nil {
+		return d
+	}
+	return v
+}
+
+// each calls fn for every cookie in the request's Cookie headers, without
+// allocating, until fn returns false.
+func each(r *http.Request, fn func(name, value string) bool) {
+	for _, line := range r.Header["Cookie"] {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			part = strings.TrimSpace(part)
+			name, value, ok := strings.Cut(part, "=")
+			if !ok || name == "" {
+				continue
+			}
+			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
+				value = value[1 : len(value)-1]
+			}
+			if !fn(name, value) {
+				return
+			}
+		}
+	}
+}
+
+// Get returns the decoded value of the first cookie called name.
+func Get(r *http.Request, name string) (string, bool) {
+	var out string
+	found := false
+	each(r, func(n, v string) bool {
+		if n == name {
+			out, found = decode(v), true
+			return false
+		}
+		return true
+	})
+	return out, found
+}
+
+// chunkIndex returns i for a cookie named "<base>.<i>".
+func chunkIndex(name, base string) (int, bool) {
+	if len(name) < len(base)+2 || name[len(base)] != '.' || !strings.HasPrefix(name, base) {
+		return 0, false
+	}
+	i, err := strconv.Atoi(name[len(base)+1:])
+	if err != nil || i < 0 || i >= MaxChunks || strconv.Itoa(i) != name[len(base)+1:] {
+		return 0, false
+	}
+	return i, true
+}
+
+// ReadChunked returns the session value stored under base, either as one
+// cookie or as chunks base.0 … base.n-1, concatenated in order. present
+// reports whether any session cookie was sent at all; a present but
+// unusable set (a gap in the chunks, both forms at once, too many chunks)
+// yields present=true and value="" so that the caller clears it.
+// Empty values (deleted cookies still sent) are skipped, as in Auth.js.
+func ReadChunked(r *http.Request, base string) (value string, present bool) {
+	var chunks [MaxChunks]string
+	var single string
+	n, bad := 0, false
+	each(r, func(name, v string) bool {
+		if v == "" {
+			return true
+		}
+		if name == base {
+			present = true
+			if single == "" {
+				single = v
+			}
+			return true
+		}
+		if i, ok := chunkIndex(name, base); ok {
+			present = true
+			if chunks[i] == "" {
+				chunks[i] = v
+				n++
+			}
+			return true
+		}
+		if strings.HasPrefix(name, base+".") {
+			present, bad = true, true
+		}
+		return true
+	})
+	switch {
+	case bad || (single != "" && n > 0):
+		return "", present
+	case n == 0:
+		return decode(single), present
+	}
+	size := 0
+	for i := range n {
+		if chunks[i] == "" {
+			return "", true
+		}
+		size += len(chunks[i])
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for i := range n {
+		b.WriteString(chunks[i])
+	}
+	return decode(b.String()), true
+}
+
+// Seen lists the names of the session cookie and its chunks sent with the
+// request (including empty ones), so that a new write can delete them.
+func Seen(r *http.Request, base string) []string {
+	var out []string
+	each(r, func(name, _ string) bool {
+		if name == base || strings.HasPrefix(name, base+".") {
+			for _, s := range out {
+				if s == name {
+					return true
+				}
+			}
+			out = append(out, name)
+		}
+		return true
+	})
+	return out
+}
+
+// Chunk splits a session value into cookies, as Auth.js's SessionStore does:
+// one cookie named base when it fits in size characters, else base.0, base.1, ….
+// Deletions for every previously seen name not overwritten come first.
+func Chunk(base, value string, size int, seen []string, expires time.Time) []Cookie {
+	var set []Cookie
+	if len(value) <= size {
+		set = []Cookie{{Name: base, Value: value, Expires: expires}}
+	} else {
+		for i := 0; i*size < len(value); i++ {
+			end := min((i+1)*size, len(value))
+			set = append(set, Cookie{Name: base + "." + strconv.Itoa(i), Value: value[i*size : end], Expires: expires})
+		}
+	}
+	out := make([]Cookie, 0, len(seen)+len(set))
+	for _, name := range seen {
+		overwritten := false
+		for _, c := range set {
+			if c.Name == name {
+				overwritten = true
+				break
+			}
+		}
+		if !overwritten {
+			out = append(out, Cookie{Name: name, Delete: true})
+		}
+	}
+	return append(out, set...)
+}
+
+// Clear returns deletions for every session cookie name seen, or for base
+// alone when none was seen.
+func Clear(base string, seen []string) []Cookie {
+	if len(seen) == 0 {
+		seen = []string{base}
+	}
+	out := make([]Cookie, len(seen))
+	for i, name := range seen {
+		out[i] = Cookie{Name: name, Delete: true}
+	}
+	return out
+}
