@@ -316,12 +316,8 @@ func Chunk(base, value string, size int, seen []string, expires time.Time) []Coo
 	return append(out, set...)
 }
 
-// Clear returns deletions for every session cookie name seen, or for base
-// alone when none was seen.
-func Clear(base string, seen []string) []Cookie {
-	if len(seen) == 0 {
-		seen = []string{base}
-	}
+// Clear returns deletions for every session cookie name seen.
+func Clear(seen []string) []Cookie {
 	out := make([]Cookie, len(seen))
 	for i, name := range seen {
 		out[i] = Cookie{Name: name, Delete: true}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"maps"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -155,14 +156,20 @@ type SessionUser struct {
 	Extra map[string]any `json:"-"`
 }
 
-// MarshalJSON writes name, email, image and the Extra fields as one object.
+// MarshalJSON writes name, email, image and then the Extra fields as one
+// object. Extra cannot replace the three standard fields.
 func (u SessionUser) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, 3+len(u.Extra))
-	maps.Copy(m, u.Extra)
-	setNonEmpty(m, "name", u.Name)
-	setNonEmpty(m, "email", u.Email)
-	setNonEmpty(m, "image", u.Image)
-	return json.Marshal(m)
+	var fields []field
+	if u.Name != "" {
+		fields = append(fields, field{"name", u.Name})
+	}
+	if u.Email != "" {
+		fields = append(fields, field{"email", u.Email})
+	}
+	if u.Image != "" {
+		fields = append(fields, field{"image", u.Image})
+	}
+	return marshalObject(fields, u.Extra, "name", "email", "image")
 }
 
 // SessionData is the session returned by GET /api/auth/session and by
@@ -177,26 +184,51 @@ type SessionData struct {
 }
 
 // MarshalJSON writes the session in the Auth.js shape, with expires as an
-// ISO 8601 UTC time with milliseconds, as JavaScript's toISOString does.
+// ISO 8601 UTC time with milliseconds, as JavaScript's toISOString does,
+// followed by the Extra fields.
 func (s SessionData) MarshalJSON() ([]byte, error) {
-	m := make(map[string]any, 2+len(s.Extra))
-	maps.Copy(m, s.Extra)
+	var fields []field
 	if s.User != nil {
-		m["user"] = s.User
+		fields = append(fields, field{"user", s.User})
 	}
-	m["expires"] = ISOTime(s.Expires)
-	return json.Marshal(m)
+	fields = append(fields, field{"expires", ISOTime(s.Expires)})
+	return marshalObject(fields, s.Extra, "user", "expires")
+}
+
+type field struct {
+	name  string
+	value any
+}
+
+// marshalObject writes fields in order, then extra's keys sorted, skipping
+// extra keys listed in reserved.
+func marshalObject(fields []field, extra map[string]any, reserved ...string) ([]byte, error) {
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		if !slices.Contains(reserved, k) {
+			fields = append(fields, field{k, extra[k]})
+		}
+	}
+	buf := []byte{'{'}
+	for i, f := range fields {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		k, err := json.Marshal(f.name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(f.value)
+		if err != nil {
+			return nil, err
+		}
+		buf = append(append(append(buf, k...), ':'), v...)
+	}
+	return append(buf, '}'), nil
 }
 
 // ISOTime formats t as JavaScript's Date.prototype.toISOString does.
 func ISOTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
-}
-
-func setNonEmpty(m map[string]any, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
 }
 
 // Trigger names why the JWT or Session callback runs.
@@ -305,4 +337,13 @@ type Events struct {
 	SignIn  func(ctx context.Context, e SignInEvent) error
 	SignOut func(ctx context.Context, e SignOutEvent) error
 	Session func(ctx context.Context, e SessionEvent) error
+}
+
+// SessionFromToken builds the default session from a token's claims:
+// name, email and picture become the user's name, email and image.
+func SessionFromToken(t Token, expires time.Time) *SessionData {
+	return &SessionData{
+		User:    &SessionUser{Name: t.Name(), Email: t.Email(), Image: t.Picture()},
+		Expires: expires,
+	}
 }

@@ -1,0 +1,128 @@
+package ginauth
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/internal/session"
+)
+
+// stateKey is the gin context key of the per-request state; unexported so
+// nothing else can collide with it or forge it.
+type stateKey struct{}
+
+// state is what ginauth knows about one request, computed lazily once.
+type state struct {
+	auth *Auth
+
+	tokenDone bool
+	token     core.Token // shared with the verified-token cache: read-only
+
+	sessionDone bool
+	session     *SessionData
+}
+
+// state returns the request's state, attaching one for a when none exists.
+func (a *Auth) state(c *gin.Context) *state {
+	if v, ok := c.Get(stateKey{}); ok {
+		if s, ok := v.(*state); ok {
+			return s
+		}
+	}
+	s := &state{auth: a}
+	c.Set(stateKey{}, s)
+	return s
+}
+
+func lookup(c *gin.Context) *state {
+	if c == nil {
+		return nil
+	}
+	v, ok := c.Get(stateKey{})
+	if !ok {
+		return nil
+	}
+	s, _ := v.(*state)
+	return s
+}
+
+// readToken decodes the session once per request.
+func (s *state) readToken(c *gin.Context) core.Token {
+	if s.tokenDone {
+		return s.token
+	}
+	s.tokenDone = true
+	a := s.auth
+	_, secure, ok := a.site.Resolve(c.Request)
+	if !ok {
+		return nil
+	}
+	v := a.insecure
+	if secure {
+		v = a.secure
+	}
+	value, _ := session.Value(c.Request, v.Names.Session)
+	if value == "" {
+		return nil
+	}
+	t, err := v.Store.Load(c.Request.Context(), value)
+	if err != nil {
+		return nil
+	}
+	s.token = t
+	return t
+}
+
+// Session returns the current session, decoded from the request's session
+// cookie (or an "Authorization: Bearer" token) once per request and shaped by
+// the Session callback. It returns (nil, false) when there is no valid
+// session, or when no ginauth middleware (Mount, Middleware, RequireAuth)
+// runs on the route. It never panics.
+//
+// The session's Expires is the token's expiry. Unlike GET /api/auth/session,
+// Session neither runs the JWT callback nor extends the session.
+func Session(c *gin.Context) (*SessionData, bool) {
+	s := lookup(c)
+	if s == nil {
+		return nil, false
+	}
+	if s.sessionDone {
+		return s.session, s.session != nil
+	}
+	s.sessionDone = true
+	tok := s.readToken(c)
+	if tok == nil {
+		return nil, false
+	}
+	exp, _ := tok.Expires()
+	sess := core.SessionFromToken(tok, exp)
+	if cb := s.auth.cfg.Callbacks.Session; cb != nil {
+		out, err := cb(c.Request.Context(), core.SessionParams{Session: sess, Token: tok.Clone()})
+		if err != nil || out == nil {
+			if err != nil {
+				s.auth.logger.ErrorContext(c.Request.Context(), "ginauth: session callback failed", "error", err.Error())
+			}
+			return nil, false
+		}
+		sess = out
+	}
+	s.session = sess
+	return sess, true
+}
+
+// Token returns the claims of the current session token, as Auth.js's
+// getToken does: name, email, picture, sub, iat, exp, jti and whatever the JWT
+// callback added. The result is the caller's own copy. It returns
+// (nil, false) when there is no valid session or no ginauth middleware on the
+// route.
+func Token(c *gin.Context) (core.Token, bool) {
+	s := lookup(c)
+	if s == nil {
+		return nil, false
+	}
+	t := s.readToken(c)
+	if t == nil {
+		return nil, false
+	}
+	return t.Clone(), true
+}

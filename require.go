@@ -1,0 +1,159 @@
+package ginauth
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginauth/ginauth/internal/core"
+)
+
+// RequireOption configures RequireAuth.
+type RequireOption func(*requirement)
+
+type requirement struct {
+	redirect     bool
+	unauthStatus int
+	unauthBody   any
+	forbidStatus int
+	forbidBody   any
+	checks       []func(*gin.Context, TokenClaims) bool
+}
+
+// Default bodies of RequireAuth's JSON answers.
+var (
+	defaultUnauthorizedBody = gin.H{"message": "Unauthorized"}
+	defaultForbiddenBody    = gin.H{"message": "Forbidden"}
+)
+
+// RedirectToSignIn makes RequireAuth answer a request without a session by
+// redirecting to the sign-in page (Pages.SignIn or the built-in page) with
+// callbackUrl set to the requested URL, for routes that browsers open. A
+// request that has a session but fails an authorization check is redirected
+// to the error page with error=AccessDenied.
+func RedirectToSignIn() RequireOption {
+	return func(r *requirement) { r.redirect = true }
+}
+
+// WithUnauthorized sets the status and JSON body of the answer to a request
+// without a session; default 401 {"message":"Unauthorized"}. For example
+// nuxt-auth's server middleware answers 403 {"message":"Unauthenticated"}.
+func WithUnauthorized(status int, body any) RequireOption {
+	return func(r *requirement) { r.unauthStatus, r.unauthBody = status, body }
+}
+
+// WithForbidden sets the status and JSON body of the answer to a request
+// whose session fails an authorization check; default 403
+// {"message":"Forbidden"}.
+func WithForbidden(status int, body any) RequireOption {
+	return func(r *requirement) { r.forbidStatus, r.forbidBody = status, body }
+}
+
+// WithRoles admits a session whose role claim (Config.RoleClaim, default
+// "role": a string or a list of strings, set in the JWT callback) holds at
+// least one of roles.
+func WithRoles(roles ...string) RequireOption {
+	return func(r *requirement) {
+		r.checks = append(r.checks, func(c *gin.Context, t TokenClaims) bool {
+			a := lookup(c).auth
+			for _, have := range t.Strings(a.cfg.RoleClaim) {
+				if slices.Contains(roles, have) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+}
+
+// WithClaim admits a session whose claim name equals one of values (for a
+// list claim: contains one of them). With no values, the claim must be
+// present and not false, null or "".
+func WithClaim(name string, values ...string) RequireOption {
+	return func(r *requirement) {
+		r.checks = append(r.checks, func(_ *gin.Context, t TokenClaims) bool {
+			if len(values) == 0 {
+				v, ok := t[name]
+				return ok && v != nil && v != false && v != ""
+			}
+			for _, have := range t.Strings(name) {
+				if slices.Contains(values, have) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+}
+
+// WithCheck admits a session for which allow returns true. The token must be
+// treated as read-only.
+func WithCheck(allow func(c *gin.Context, t TokenClaims) bool) RequireOption {
+	return func(r *requirement) { r.checks = append(r.checks, allow) }
+}
+
+// RequireAuth returns middleware that lets a request through only with a
+// valid session that passes every authorization check. Without a session it
+// answers 401 JSON (or redirects, with RedirectToSignIn); with a session that
+// fails a check, 403 JSON (or a redirect to the AccessDenied error page).
+// It needs no other ginauth middleware on the route.
+func (a *Auth) RequireAuth(opts ...RequireOption) gin.HandlerFunc {
+	req := &requirement{
+		unauthStatus: http.StatusUnauthorized, unauthBody: defaultUnauthorizedBody,
+		forbidStatus: http.StatusForbidden, forbidBody: defaultForbiddenBody,
+	}
+	for _, o := range opts {
+		o(req)
+	}
+	return func(c *gin.Context) {
+		s := a.state(c)
+		tok := s.readToken(c)
+		if tok == nil {
+			if req.redirect {
+				a.redirectToSignIn(c)
+				return
+			}
+			c.AbortWithStatusJSON(req.unauthStatus, req.unauthBody)
+			return
+		}
+		for _, check := range req.checks {
+			if !check(c, tok) {
+				if req.redirect {
+					a.redirectToError(c, core.CodeAccessDenied)
+					return
+				}
+				c.AbortWithStatusJSON(req.forbidStatus, req.forbidBody)
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+func (a *Auth) redirectToSignIn(c *gin.Context) {
+	origin, _, ok := a.site.Resolve(c.Request)
+	page := a.cfg.Pages.SignIn
+	if page == "" {
+		page = a.basePath + "/signin"
+	}
+	back := c.Request.URL.RequestURI()
+	if ok {
+		back = origin + back
+	}
+	c.Header("Cache-Control", "private, no-cache, no-store")
+	c.Redirect(http.StatusFound, origin+page+"?"+url.Values{"callbackUrl": {back}}.Encode())
+	c.Abort()
+}
+
+func (a *Auth) redirectToError(c *gin.Context, code string) {
+	origin, _, _ := a.site.Resolve(c.Request)
+	page := a.cfg.Pages.Error
+	if page == "" {
+		page = a.basePath + "/error"
+	}
+	c.Header("Cache-Control", "private, no-cache, no-store")
+	c.Redirect(http.StatusFound, origin+page+"?"+url.Values{"error": {code}}.Encode())
+	c.Abort()
+}
