@@ -11,17 +11,17 @@ import (
 
 // signInMessages are shown on the sign-in page for ?error=<code>.
 var signInMessages = map[string]string{
-	core.CodeOAuthSignin:      "Sign-in could not start. Try again, or use another method.",
-	core.CodeOAuthCallback:    "Sign-in could not be completed. Try again, or use another account.",
-	core.CodeOAuthCallbackErr: "Sign-in was cancelled or refused by the provider. Try again, or use another account.",
-	"OAuthCreateAccount":      "Your account could not be created. Try another method.",
-	"EmailCreateAccount":      "Your account could not be created. Try another method.",
-	core.CodeCallback:         "Sign-in could not be completed. Try again, or use another account.",
-	core.CodeOAuthNotLinked:   "This email is already linked to another sign-in method. Use the method you used before.",
-	core.CodeEmailSignin:      "The sign-in email could not be sent.",
+	core.CodeOAuthSignin:       "Sign-in could not start. Try again, or use another method.",
+	core.CodeOAuthCallback:     "Sign-in could not be completed. Try again, or use another account.",
+	core.CodeOAuthCallbackErr:  "Sign-in was cancelled or refused by the provider. Try again, or use another account.",
+	"OAuthCreateAccount":       "Your account could not be created. Try another method.",
+	"EmailCreateAccount":       "Your account could not be created. Try another method.",
+	core.CodeCallback:          "Sign-in could not be completed. Try again, or use another account.",
+	core.CodeOAuthNotLinked:    "This email is already linked to another sign-in method. Use the method you used before.",
+	core.CodeEmailSignin:       "The sign-in email could not be sent.",
 	core.CodeCredentialsSignin: "Sign-in failed. Check that the details you entered are correct.",
-	core.CodeSessionRequired:  "Please sign in to see this page.",
-	core.CodeMissingCSRF:      "Your sign-in form expired. Please try again.",
+	core.CodeSessionRequired:   "Please sign in to see this page.",
+	core.CodeMissingCSRF:       "Your sign-in form expired. Please try again.",
 }
 
 func signInMessage(code string) string {
