@@ -214,6 +214,11 @@ func chunkIndex(name, base string) (int, bool) {
 	return i, true
 }
 
+// isChunkName reports whether name is "<base>." followed by anything.
+func isChunkName(name, base string) bool {
+	return len(name) > len(base) && name[len(base)] == '.' && strings.HasPrefix(name, base)
+}
+
 // ReadChunked returns the session value stored under base, either as one
 // cookie or as chunks base.0 … base.n-1, concatenated in order. present
 // reports whether any session cookie was sent at all; a present but
@@ -243,7 +248,7 @@ func ReadChunked(r *http.Request, base string) (value string, present bool) {
 			}
 			return true
 		}
-		if strings.HasPrefix(name, base+".") {
+		if isChunkName(name, base) {
 			present, bad = true, true
 		}
 		return true
@@ -274,7 +279,7 @@ func ReadChunked(r *http.Request, base string) (value string, present bool) {
 func Seen(r *http.Request, base string) []string {
 	var out []string
 	each(r, func(name, _ string) bool {
-		if name == base || strings.HasPrefix(name, base+".") {
+		if name == base || isChunkName(name, base) {
 			for _, s := range out {
 				if s == name {
 					return true

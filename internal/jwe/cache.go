@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/ginauth/ginauth/internal/core"
 )
@@ -28,8 +29,14 @@ func newCache(max int) *cache {
 	return &cache{max: max, entries: make(map[[sha256.Size]byte]cacheEntry, max)}
 }
 
+// hashToken returns the SHA-256 of token without copying it: sha256 only
+// reads its input.
+func hashToken(token string) [sha256.Size]byte {
+	return sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token)))
+}
+
 func (c *cache) get(token string, now time.Time) (core.Token, bool) {
-	h := sha256.Sum256([]byte(token))
+	h := hashToken(token)
 	c.mu.RLock()
 	e, ok := c.entries[h]
 	c.mu.RUnlock()
@@ -46,7 +53,7 @@ func (c *cache) get(token string, now time.Time) (core.Token, bool) {
 }
 
 func (c *cache) put(token string, claims core.Token, exp time.Time) {
-	h := sha256.Sum256([]byte(token))
+	h := hashToken(token)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= c.max {
