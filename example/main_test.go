@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginauth/ginauth"
+)
+
+// TestExampleApp drives the example as a user would, in both dialects.
+func TestExampleApp(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	for _, mode := range []ginauth.Mode{ginauth.ModeV5, ginauth.ModeV4} {
+		t.Run(mode.String(), func(t *testing.T) {
+			srv := httptest.NewServer(nil)
+			defer srv.Close()
+			auth, err := newAuth(srv.URL, devSecret, mode, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Config.Handler = newRouter(auth)
+			jar, _ := cookiejar.New(nil)
+			client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			get := func(path string) (int, string, string) {
+				res, err := client.Get(srv.URL + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				return res.StatusCode, res.Header.Get("Location"), string(b)
+			}
+			signIn := func(user, pw string) {
+				_, _, body := get("/api/auth/csrf")
+				var c struct{ CSRFToken string }
+				json.Unmarshal([]byte(body), &c)
+				res, err := client.PostForm(srv.URL+"/api/auth/callback/credentials", url.Values{"username": {user}, "password": {pw}, "csrfToken": {c.CSRFToken}, "callbackUrl": {"/account"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != http.StatusFound || res.Header.Get("Location") != srv.URL+"/account" {
+					t.Fatalf("sign-in as %s: %d %s", user, res.StatusCode, res.Header.Get("Location"))
+				}
+			}
+
+			if code, _, body := get("/api/hello"); code != 200 || body != `{"message":"Hello, world"}` {
+				t.Errorf("/api/hello: %d %s", code, body)
+			}
+			if code, _, body := get("/api/protected"); code != 401 || body != `{"status":"Not authorized"}` {
+				t.Errorf("/api/protected signed out: %d %s", code, body)
+			}
+			if code, _, body := get("/api/me"); code != 401 || body != `{"status":"Not authorized"}` {
+				t.Errorf("/api/me signed out: %d %s", code, body)
+			}
+			if code, loc, _ := get("/account"); code != 302 || !strings.HasPrefix(loc, srv.URL+"/api/auth/signin?callbackUrl=") {
+				t.Errorf("/account signed out: %d %s", code, loc)
+			}
+			if _, _, body := get("/api/auth/signin"); !strings.Contains(body, "alice / wonderland") {
+				t.Error("the sign-in page does not show the demo account")
+			}
+
+			signIn("alice", "wonderland")
+			if code, _, body := get("/"); code != 200 || !strings.Contains(body, "Signed in as <strong>Alice Liddell</strong>") {
+				t.Errorf("home signed in: %d %s", code, body)
+			}
+			if code, _, body := get("/api/protected"); code != 200 || !strings.Contains(body, `"status":"Authorized"`) {
+				t.Errorf("/api/protected signed in: %d %s", code, body)
+			}
+			if code, _, body := get("/api/me"); code != 200 || !strings.Contains(body, `"role":"admin"`) || !strings.Contains(body, `"id":"1"`) {
+				t.Errorf("/api/me signed in: %d %s", code, body)
+			}
+			if code, _, body := get("/account"); code != 200 || !strings.Contains(body, `<strong id="user-name">Alice Liddell</strong>`) {
+				t.Errorf("/account signed in: %d %s", code, body)
+			}
+			if code, _, _ := get("/admin"); code != 200 {
+				t.Errorf("/admin as alice: %d", code)
+			}
+
+			signIn("bob", "canwefixit")
+			if code, loc, _ := get("/admin"); code != 302 || loc != srv.URL+"/api/auth/error?error=AccessDenied" {
+				t.Errorf("/admin as bob: %d %s", code, loc)
+			}
+			if code, _, _ := get("/api/auth/error?error=AccessDenied"); code != 403 {
+				t.Errorf("AccessDenied page: %d", code)
+			}
+		})
+	}
+}
