@@ -141,9 +141,6 @@ func (h *Handler) completeSignIn(r *request, user *core.User, account *core.Acco
 	if token == nil {
 		r.clearSession()
 	} else {
-		for _, k := range []string{"iat", "exp", "jti"} {
-			delete(token, k)
-		}
 		value, expires, err := r.v.Store.Issue(r.ctx, token)
 		if err != nil {
 			h.log(r.ctx, "issuing session", err, "provider", account.Provider)

@@ -76,9 +76,6 @@ func (h *Handler) refreshSession(r *request, trigger core.Trigger, data any) any
 			return h.emptySession()
 		}
 	}
-	for _, k := range []string{"iat", "exp", "jti"} {
-		delete(token, k)
-	}
 	newValue, expires, err := store.Issue(r.ctx, token)
 	if err != nil {
 		h.log(r.ctx, "issuing session", err)

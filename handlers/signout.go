@@ -31,19 +31,19 @@ func (h *Handler) signOut(r *request) {
 	value, present := session.Value(r.c.Request, r.v.Names.Session)
 	if present && value != "" {
 		claims, err := r.v.Store.Load(r.ctx, value)
-		if err != nil && !isInvalid(err) {
-			h.log(r.ctx, "loading session at sign-out", err)
-		}
-		if err := r.v.Store.Revoke(r.ctx, value); err != nil {
-			h.log(r.ctx, "revoking session", err)
-		}
-		if err == nil || claims != nil {
+		switch {
+		case err == nil:
 			h.event(r, "signOut", func() error {
 				if h.o.Events.SignOut == nil {
 					return nil
 				}
 				return h.o.Events.SignOut(r.ctx, core.SignOutEvent{Token: claims.Clone()})
 			})
+		case !isInvalid(err):
+			h.log(r.ctx, "loading session at sign-out", err)
+		}
+		if err := r.v.Store.Revoke(r.ctx, value); err != nil {
+			h.log(r.ctx, "revoking session", err)
 		}
 	}
 	r.clearSession()

@@ -22,8 +22,8 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -36,8 +36,7 @@ import (
 const ClockTolerance = 15 * time.Second
 
 // MaxTokenLen bounds the length of a token Decode will look at. Auth.js
-// sessions rarely exceed a few kilobytes; 64 KiB leaves room for 16 cookie
-// chunks.
+// sessions rarely exceed a few kilobytes; 64 KiB is 17 cookie chunks.
 const MaxTokenLen = 64 << 10
 
 type key struct {
@@ -210,6 +209,12 @@ func (c *Codec) Decode(token string) (core.Token, error) {
 }
 
 func (c *Codec) decrypt(token string) (core.Token, error) {
+	// With alg "dir" the JWE Encrypted Key must be empty (RFC 7516 §5.2
+	// step 10). go-jose ignores it, so a token with bytes inserted there
+	// would still decrypt; jose, which Auth.js uses, refuses it.
+	if _, rest, _ := strings.Cut(token, "."); rest != "" && rest[0] != '.' {
+		return nil, fmt.Errorf("%w: unexpected encrypted key with alg dir", core.ErrInvalidToken)
+	}
 	obj, err := jose.ParseEncryptedCompact(token, []jose.KeyAlgorithm{jose.DIRECT}, c.encs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", core.ErrInvalidToken, err)
@@ -299,9 +304,4 @@ func checkTimes(t core.Token, now time.Time) (time.Time, error) {
 		}
 	}
 	return exp, nil
-}
-
-// IsInvalid reports whether err means the token must be treated as absent.
-func IsInvalid(err error) bool {
-	return errors.Is(err, core.ErrInvalidToken) || errors.Is(err, core.ErrTokenExpired)
 }
