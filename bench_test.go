@@ -3,7 +3,6 @@ package ginauth_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -38,23 +37,11 @@ func benchSetup(b *testing.B, cacheSize int) (*gin.Engine, *http.Cookie) {
 	})
 
 	// Sign in once through the endpoint to get a real cookie.
-	w := httptest.NewRecorder()
-	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/auth/csrf", nil))
-	csrfCookie := w.Result().Cookies()[0]
-	token := csrfCookie.Value[:64]
-	req := httptest.NewRequest(http.MethodPost, "/api/auth/callback/credentials",
-		strings.NewReader("username=alice&password=wonderland&csrfToken="+token))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(csrfCookie)
-	w = httptest.NewRecorder()
-	r.ServeHTTP(w, req)
-	for _, c := range w.Result().Cookies() {
-		if c.Name == "authjs.session-token" {
-			return r, c
-		}
+	c := signIn(r)
+	if c == nil {
+		b.Fatal("no session cookie")
 	}
-	b.Fatal("no session cookie")
-	return nil, nil
+	return r, c
 }
 
 func serve(b *testing.B, r *gin.Engine, path string, cookie *http.Cookie, want int) {

@@ -53,8 +53,10 @@ func ChunkSize(mode core.Mode) int {
 	return 3936
 }
 
-// MaxChunks bounds how many chunks a session cookie may be split into.
-const MaxChunks = 16
+// MaxChunks bounds how many chunks of a session cookie ReadChunked
+// accepts: enough for the longest token the codec decodes (64 KiB) at the
+// smaller chunk size, ceil(65536/3933) = 17.
+const MaxChunks = 17
 
 // Attrs are the attributes shared by every cookie ginauth writes.
 type Attrs struct {
