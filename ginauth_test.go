@@ -889,3 +889,30 @@ func TestCallbacks(t *testing.T) {
 		}
 	})
 }
+
+// TestForwardedHeaders: X-Forwarded-* decide the origin only with TrustHost.
+func TestForwardedHeaders(t *testing.T) {
+	fwd := []string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "app.example.com"}
+	trusted := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) { c.URL, c.TrustHost = "", true })
+	r := trusted.do(http.MethodGet, "/api/auth/providers", nil, fwd...)
+	if !strings.Contains(r.body, `"signinUrl":"https://app.example.com/api/auth/signin/credentials"`) {
+		t.Errorf("trusted forwarded host: %s", r.body)
+	}
+	r = trusted.do(http.MethodGet, "/api/auth/csrf", nil, fwd...)
+	if _, ok := r.cookie("__Host-authjs.csrf-token"); !ok {
+		t.Errorf("https via X-Forwarded-Proto did not give __Host- cookies: %v", r.header.Values("Set-Cookie"))
+	}
+	r = trusted.do(http.MethodGet, "/account", nil, fwd...)
+	if want := "https://app.example.com/api/auth/signin?callbackUrl=" + url.QueryEscape("https://app.example.com/account"); r.header.Get("Location") != want {
+		t.Errorf("RedirectToSignIn behind a proxy: %q, want %q", r.header.Get("Location"), want)
+	}
+	if r = trusted.do(http.MethodGet, "/api/auth/providers", nil, "X-Forwarded-Host", "evil.example/path"); r.status != http.StatusBadRequest {
+		t.Errorf("malformed forwarded host: %d %s", r.status, r.body)
+	}
+
+	fixed := newApp(t, ginauth.ModeV5, nil)
+	r = fixed.do(http.MethodGet, "/api/auth/providers", nil, fwd...)
+	if strings.Contains(r.body, "app.example.com") {
+		t.Errorf("forwarded headers used without TrustHost: %s", r.body)
+	}
+}
