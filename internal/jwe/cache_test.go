@@ -1,0 +1,47 @@
+package jwe
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ginauth/ginauth/internal/core"
+)
+
+func TestCacheBoundedAndExact(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	c := newCache(10)
+	for i := range 100 {
+		c.put("token-"+strconv.Itoa(i), core.Token{"i": i}, now.Add(time.Hour))
+		if len(c.entries) > 10 {
+			t.Fatalf("cache holds %d entries, bound 10", len(c.entries))
+		}
+	}
+	if _, ok := c.get("token-99", now); !ok {
+		t.Error("the newest entry was evicted")
+	}
+	if _, ok := c.get("token-99 ", now); ok {
+		t.Error("a different token hit the cache")
+	}
+	c.put("short", core.Token{}, now.Add(time.Second))
+	if _, ok := c.get("short", now.Add(16*time.Second)); ok {
+		t.Error("an expired entry was returned")
+	}
+	if _, ok := c.entries[hashToken("short")]; ok {
+		t.Error("an expired entry was kept")
+	}
+}
+
+// TestCachedTokenOtherSecret: a token cached by one codec is not accepted by
+// a codec with other secrets.
+func TestCachedTokenOtherSecret(t *testing.T) {
+	a, _ := New(Options{Mode: core.ModeV5, Secrets: []string{"secret-a"}, Salt: "s", CacheSize: 10})
+	b, _ := New(Options{Mode: core.ModeV5, Secrets: []string{"secret-b"}, Salt: "s", CacheSize: 10})
+	tok, _ := a.Encode(core.Token{"sub": "1"}, time.Hour)
+	if _, err := a.Decode(tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Decode(tok); err == nil {
+		t.Error("another codec accepted the token")
+	}
+}
