@@ -16,16 +16,19 @@ type state struct {
 	auth *Auth
 
 	tokenDone bool
+	raw       string     // the session value the token was decoded from
 	token     core.Token // shared with the verified-token cache: read-only
 
 	sessionDone bool
 	session     *SessionData
 }
 
-// state returns the request's state, attaching one for a when none exists.
+// state returns the request's state for a, attaching a new one when none
+// exists or when another Auth attached it (the innermost middleware wins, so
+// Session(c) in a handler reads with the Auth whose RequireAuth guards it).
 func (a *Auth) state(c *gin.Context) *state {
 	if v, ok := c.Get(stateKey{}); ok {
-		if s, ok := v.(*state); ok {
+		if s, ok := v.(*state); ok && s.auth == a {
 			return s
 		}
 	}
@@ -69,7 +72,7 @@ func (s *state) readToken(c *gin.Context) core.Token {
 	if err != nil {
 		return nil
 	}
-	s.token = t
+	s.raw, s.token = value, t
 	return t
 }
 
@@ -125,4 +128,20 @@ func Token(c *gin.Context) (core.Token, bool) {
 		return nil, false
 	}
 	return t.Clone(), true
+}
+
+// SessionToken returns the raw session token of the request's valid session
+// (the session cookie's value, reassembled from its chunks, or the Bearer
+// token), so that a handler calling another API that shares the secret can
+// forward it as "Authorization: Bearer <token>". It returns ("", false)
+// without a valid session.
+func (a *Auth) SessionToken(c *gin.Context) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	s := a.state(c)
+	if s.readToken(c) == nil {
+		return "", false
+	}
+	return s.raw, true
 }

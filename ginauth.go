@@ -199,7 +199,7 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Brand.Color != "" && !pages.ValidColor(cfg.Brand.Color) {
 		return nil, fmt.Errorf("%w: Brand.Color must be #rgb or #rrggbb, got %q", ErrConfig, cfg.Brand.Color)
 	}
-	for name, p := range map[string]string{"SignIn": cfg.Pages.SignIn, "SignOut": cfg.Pages.SignOut, "Error": cfg.Pages.Error, "VerifyRequest": cfg.Pages.VerifyRequest, "NewUser": cfg.Pages.NewUser} {
+	for name, p := range map[string]string{"SignIn": cfg.Pages.SignIn, "SignOut": cfg.Pages.SignOut, "Error": cfg.Pages.Error, "VerifyRequest": cfg.Pages.VerifyRequest} {
 		if p != "" && (!strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t ")) {
 			return nil, fmt.Errorf("%w: Pages.%s must be a path on the application's origin such as /login, got %q", ErrConfig, name, p)
 		}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -389,8 +390,9 @@ func TestFlow(t *testing.T) {
 		if r = a.do(http.MethodGet, "/admin/api", nil); r.status != http.StatusForbidden || r.body != `{"message":"Forbidden"}` {
 			t.Errorf("admin api for bob: %d %s", r.status, r.body)
 		}
-		if r = a.do(http.MethodGet, "/admin", nil); r.status != http.StatusFound || r.header.Get("Location") != a.srv.URL+"/api/auth/error?error=AccessDenied" {
-			t.Errorf("admin page for bob: %d %q", r.status, r.header.Get("Location"))
+		if r = a.do(http.MethodGet, "/admin", nil); r.status != http.StatusForbidden || !strings.Contains(r.body, "Access denied") ||
+			!strings.Contains(r.body, a.srv.URL+"/api/auth/signin?callbackUrl="+url.QueryEscape(a.srv.URL+"/admin")) || r.header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("admin page for bob: %d %s", r.status, r.body)
 		}
 
 		got := strings.Join(a.events.list(), ",")
@@ -914,5 +916,109 @@ func TestForwardedHeaders(t *testing.T) {
 	r = fixed.do(http.MethodGet, "/api/auth/providers", nil, fwd...)
 	if strings.Contains(r.body, "app.example.com") {
 		t.Errorf("forwarded headers used without TrustHost: %s", r.body)
+	}
+}
+
+// TestSessionToken forwards the raw token to another API as a Bearer token.
+func TestSessionToken(t *testing.T) {
+	a := newApp(t, ginauth.ModeV5, nil)
+	downstream := gin.New()
+	downstream.Use(a.auth.Middleware())
+	downstream.GET("/who", a.auth.RequireAuth(), func(c *gin.Context) {
+		s, _ := ginauth.Session(c)
+		c.String(http.StatusOK, s.User.Email)
+	})
+	down := httptest.NewServer(downstream)
+	defer down.Close()
+	front := gin.New()
+	front.GET("/proxy", a.auth.RequireAuth(), func(c *gin.Context) {
+		tok, ok := a.auth.SessionToken(c)
+		if !ok {
+			c.Status(http.StatusInternalServerError)
+			return
+		}
+		req, _ := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, down.URL+"/who", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			c.Status(http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		c.String(res.StatusCode, string(b))
+	})
+	front.GET("/raw", func(c *gin.Context) {
+		tok, ok := a.auth.SessionToken(c)
+		c.String(http.StatusOK, "%v %d", ok, len(tok))
+	})
+	r := a.signIn("alice", "wonderland", "/")
+	ck, _ := r.cookie(a.sessionCookieName())
+	for path, want := range map[string]string{"/proxy": "alice@example.com", "/raw": "true " + strconv.Itoa(len(ck.Value))} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(ck)
+		w := httptest.NewRecorder()
+		front.ServeHTTP(w, req)
+		if w.Body.String() != want {
+			t.Errorf("%s: %d %q, want %q", path, w.Code, w.Body.String(), want)
+		}
+	}
+	w := httptest.NewRecorder()
+	front.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/raw", nil))
+	if w.Body.String() != "false 0" {
+		t.Errorf("without a session: %q", w.Body.String())
+	}
+}
+
+// TestTwoAuths: a route guarded by a second Auth reads with that Auth, even
+// behind the first one's middleware.
+func TestTwoAuths(t *testing.T) {
+	a := newApp(t, ginauth.ModeV5, nil)
+	r := a.signIn("alice", "wonderland", "/")
+	ck, _ := r.cookie(a.sessionCookieName())
+	other, err := ginauth.New(ginauth.Config{Secret: "another-secret-0123456789abcdefghijklmn", URL: a.srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := gin.New()
+	e.Use(a.auth.Middleware())
+	e.GET("/mine", a.auth.RequireAuth(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	e.GET("/theirs", other.RequireAuth(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	for path, want := range map[string]int{"/mine": http.StatusNoContent, "/theirs": http.StatusUnauthorized} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(ck)
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("%s: %d, want %d", path, w.Code, want)
+		}
+	}
+}
+
+// TestSessionCallbackRefusal: when the Session callback refuses a token,
+// RequireAuth refuses the request too, so handlers can rely on Session(c).
+func TestSessionCallbackRefusal(t *testing.T) {
+	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
+		c.Callbacks.Session = func(_ context.Context, p ginauth.SessionParams) (*ginauth.SessionData, error) {
+			if p.Token.Subject() == "2" {
+				return nil, errors.New("user 2 was disabled")
+			}
+			p.Session.User.Extra = map[string]any{"id": p.Token.Subject()}
+			return p.Session, nil
+		}
+	})
+	a.signIn("alice", "wonderland", "/")
+	if r := a.do(http.MethodGet, "/api/protected", nil); r.status != http.StatusOK {
+		t.Errorf("alice: %d", r.status)
+	}
+	if r := a.do(http.MethodGet, "/api/auth/session", nil); !strings.Contains(r.body, `"id":"1"`) {
+		t.Errorf("session callback output missing: %s", r.body)
+	}
+	a.signIn("bob", "builder", "/")
+	if r := a.do(http.MethodGet, "/api/protected", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("bob: %d", r.status)
+	}
+	if r := a.do(http.MethodGet, "/api/auth/session", nil); r.body != "null" {
+		t.Errorf("bob's session: %s", r.body)
 	}
 }

@@ -1,6 +1,7 @@
 package ginauth
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/internal/pages"
 )
 
 // RequireOption configures RequireAuth.
@@ -31,8 +33,8 @@ var (
 // RedirectToSignIn makes RequireAuth answer a request without a session by
 // redirecting to the sign-in page (Pages.SignIn or the built-in page) with
 // callbackUrl set to the requested URL, for routes that browsers open. A
-// request that has a session but fails an authorization check is redirected
-// to the error page with error=AccessDenied.
+// request that has a session but fails an authorization check gets a 403
+// "Access denied" page (or a redirect to Pages.Error?error=AccessDenied).
 func RedirectToSignIn() RequireOption {
 	return func(r *requirement) { r.redirect = true }
 }
@@ -95,7 +97,9 @@ func WithCheck(allow func(c *gin.Context, t TokenClaims) bool) RequireOption {
 }
 
 // RequireAuth returns middleware that lets a request through only with a
-// valid session that passes every authorization check. Without a session it
+// valid session that passes every authorization check (and, when a Session
+// callback is configured, that the callback accepts, so that Session(c)
+// always succeeds behind RequireAuth). Without a session it
 // answers 401 JSON (or redirects, with RedirectToSignIn); with a session that
 // fails a check, 403 JSON (or a redirect to the AccessDenied error page).
 // It needs no other ginauth middleware on the route.
@@ -110,6 +114,12 @@ func (a *Auth) RequireAuth(opts ...RequireOption) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s := a.state(c)
 		tok := s.readToken(c)
+		if tok != nil && a.cfg.Callbacks.Session != nil {
+			// A Session callback that refuses the token ends the session.
+			if _, ok := Session(c); !ok {
+				tok = nil
+			}
+		}
 		if tok == nil {
 			if req.redirect {
 				a.redirectToSignIn(c)
@@ -121,7 +131,7 @@ func (a *Auth) RequireAuth(opts ...RequireOption) gin.HandlerFunc {
 		for _, check := range req.checks {
 			if !check(c, tok) {
 				if req.redirect {
-					a.redirectToError(c, core.CodeAccessDenied)
+					a.forbiddenPage(c)
 					return
 				}
 				c.AbortWithStatusJSON(req.forbidStatus, req.forbidBody)
@@ -147,13 +157,31 @@ func (a *Auth) redirectToSignIn(c *gin.Context) {
 	c.Abort()
 }
 
-func (a *Auth) redirectToError(c *gin.Context, code string) {
+// forbiddenPage answers a browser whose session fails an authorization
+// check: a 403 page (or a redirect to Pages.Error with error=AccessDenied).
+func (a *Auth) forbiddenPage(c *gin.Context) {
 	origin, _, _ := a.site.Resolve(c.Request)
-	page := a.cfg.Pages.Error
-	if page == "" {
-		page = a.basePath + "/error"
-	}
 	c.Header("Cache-Control", "private, no-cache, no-store")
-	c.Redirect(http.StatusFound, origin+page+"?"+url.Values{"error": {code}}.Encode())
+	if p := a.cfg.Pages.Error; p != "" {
+		c.Redirect(http.StatusFound, origin+p+"?"+url.Values{"error": {core.CodeAccessDenied}}.Encode())
+		c.Abort()
+		return
+	}
+	back := origin + c.Request.URL.RequestURI()
+	data := pages.Error{
+		Status:    http.StatusForbidden,
+		Title:     "Access denied",
+		Message:   "Your account does not have permission to view this page.",
+		SignInURL: origin + a.basePath + "/signin?" + url.Values{"callbackUrl": {back}}.Encode(),
+		HomeURL:   origin,
+	}
+	var buf bytes.Buffer
+	if err := pages.Render(&buf, "error", data.Title, a.cfg.Brand, data); err != nil {
+		a.logger.ErrorContext(c.Request.Context(), "ginauth: rendering page", "error", err.Error())
+		c.AbortWithStatus(http.StatusForbidden)
+		return
+	}
+	pages.SetHeaders(c.Writer.Header())
+	c.Data(http.StatusForbidden, "text/html; charset=utf-8", buf.Bytes())
 	c.Abort()
 }

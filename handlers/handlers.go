@@ -37,7 +37,6 @@ type Pages struct {
 	SignOut       string
 	Error         string
 	VerifyRequest string
-	NewUser       string
 }
 
 // Options are the handler's dependencies.

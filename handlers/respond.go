@@ -144,12 +144,7 @@ func (r *request) html(status int, kind, title string, data any) {
 		return
 	}
 	r.writeCookies()
-	h := r.c.Writer.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "private, no-cache, no-store")
+	pages.SetHeaders(r.c.Writer.Header())
 	r.c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
