@@ -19,7 +19,7 @@ var homePage = template.Must(template.Must(template.New("home").Parse(layout)).P
 <h1>ginauth example</h1>
 {{if .SignedIn}}
 <p>Signed in as <strong>{{.Session.User.Name}}</strong> ({{.Session.User.Email}}).</p>
-<p><a href="{{.Base}}/signout">Sign out</a></p>
+<p><a href="{{.Base}}/signout?callbackUrl=%2F">Sign out</a></p>
 {{else}}
 <p>You are not signed in.</p>
 <p><a href="{{.Base}}/signin">Sign in</a></p>
@@ -31,7 +31,7 @@ var accountPage = template.Must(template.Must(template.New("account").Parse(layo
 <p>Welcome, <strong id="user-name">{{.Session.User.Name}}</strong>.</p>
 <p>Email: {{.Session.User.Email}}</p>
 <p>Session expires {{.Session.Expires.Format "2006-01-02 15:04 MST"}}.</p>
-<p><a href="{{.Base}}/signout">Sign out</a></p>
+<p><a href="{{.Base}}/signout?callbackUrl=%2F">Sign out</a></p>
 {{template "bottom"}}`))
 
 var adminPage = template.Must(template.Must(template.New("admin").Parse(layout)).Parse(`{{template "top"}}
