@@ -43,8 +43,30 @@ func SameOrigin(u *url.URL, baseURL string) bool {
 	if err != nil {
 		return false
 	}
-	return strings.EqualFold(u.Scheme, b.Scheme) && (u.Scheme == "http" || u.Scheme == "https") &&
-		strings.EqualFold(hostPort(u), hostPort(b))
+	return equalFoldASCII(u.Scheme, b.Scheme) && (u.Scheme == "http" || u.Scheme == "https") &&
+		equalFoldASCII(hostPort(u), hostPort(b))
+}
+
+// equalFoldASCII compares ignoring ASCII case only: strings.EqualFold would
+// also match "ſ" (U+017F) with "s" and "K" (U+212A) with "k", letting a
+// non-ASCII spelling of the host through.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 func hostPort(u *url.URL) string {
