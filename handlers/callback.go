@@ -48,6 +48,7 @@ func quoteProvider(id string) string {
 func (h *Handler) credentialsCallback(r *request, p providers.Authorizer) {
 	if r.c.Request.Method != http.MethodPost {
 		if h.o.Mode == core.ModeV4 {
+			r.c.Header("Allow", http.MethodPost)
 			r.respondStatus(http.StatusMethodNotAllowed, "Callback for provider type credentials not supported")
 			return
 		}
