@@ -58,21 +58,25 @@ func (h *Handler) errorPage(r *request) {
 		r.redirectTo(p+sep(p)+url.Values{"error": {code}}.Encode(), http.StatusOK)
 		return
 	}
-	key := code
+	key := code // v5 matches the code exactly, v4 ignoring case
 	if h.o.Mode == core.ModeV4 {
-		key = strings.ToLower(code)
+		for _, c := range []string{core.CodeConfiguration, core.CodeAccessDenied, core.CodeVerification} {
+			if strings.EqualFold(code, c) {
+				key = c
+			}
+		}
 	}
 	data := pages.Error{HomeURL: r.origin, Title: "Error", Message: "Something went wrong while signing in."}
 	status := http.StatusOK
 	switch key {
-	case core.CodeConfiguration, "configuration":
+	case core.CodeConfiguration:
 		status, data.Title, data.Message = http.StatusInternalServerError, "Server error",
 			"There is a problem with the server configuration. Check the server logs for more information."
-	case core.CodeAccessDenied, "accessdenied":
+	case core.CodeAccessDenied:
 		status, data.Title, data.Message = http.StatusForbidden, "Access denied",
 			"You do not have permission to sign in."
 		data.SignInURL = r.base + "/signin"
-	case core.CodeVerification, "verification":
+	case core.CodeVerification:
 		status, data.Title, data.Message = http.StatusForbidden, "Unable to sign in",
 			"The sign-in link is no longer valid. It may have been used already, or it may have expired."
 		data.SignInURL = r.base + "/signin"
