@@ -240,21 +240,19 @@ func New(cfg Config) (*Auth, error) {
 		csrfSecret = strings.Join(secrets, ",") // @auth/core hashes `${token}${secret}` with secret an array
 	}
 	a.handler = handlers.New(handlers.Options{
-		Mode:          cfg.Mode,
-		BasePath:      basePath,
-		Site:          a.site,
-		Insecure:      a.insecure,
-		Secure:        a.secure,
-		CSRFSecret:    csrfSecret,
-		Providers:     cfg.Providers,
-		Callbacks:     cfg.Callbacks,
-		Events:        cfg.Events,
-		Pages:         cfg.Pages,
-		Brand:         cfg.Brand,
-		SignInHint:    cfg.SignInHint,
-		SessionMaxAge: cfg.Session.MaxAge,
-		Logger:        cfg.Logger,
-		Now:           cfg.Now,
+		Mode:       cfg.Mode,
+		BasePath:   basePath,
+		Site:       a.site,
+		Insecure:   a.insecure,
+		Secure:     a.secure,
+		CSRFSecret: csrfSecret,
+		Providers:  cfg.Providers,
+		Callbacks:  cfg.Callbacks,
+		Events:     cfg.Events,
+		Pages:      cfg.Pages,
+		Brand:      cfg.Brand,
+		SignInHint: cfg.SignInHint,
+		Logger:     cfg.Logger,
 	})
 	return a, nil
 }

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -48,16 +47,14 @@ type Options struct {
 	Insecure, Secure *session.Variant
 	// CSRFSecret is hashed with the CSRF token (v5 joins several secrets
 	// with ",", as @auth/core does).
-	CSRFSecret    string
-	Providers     []providers.Provider
-	Callbacks     core.Callbacks
-	Events        core.Events
-	Pages         Pages
-	Brand         pages.Brand
-	SignInHint    string
-	SessionMaxAge time.Duration
-	Logger        *slog.Logger
-	Now           func() time.Time
+	CSRFSecret string
+	Providers  []providers.Provider
+	Callbacks  core.Callbacks
+	Events     core.Events
+	Pages      Pages
+	Brand      pages.Brand
+	SignInHint string
+	Logger     *slog.Logger
 }
 
 // Handler serves the endpoints.
@@ -286,5 +283,3 @@ func (h *Handler) log(ctx context.Context, msg string, err error, attrs ...any) 
 	}
 	h.o.Logger.ErrorContext(ctx, "ginauth: "+msg, append([]any{slog.String("error", err.Error())}, attrs...)...)
 }
-
-func (h *Handler) now() time.Time { return h.o.Now() }

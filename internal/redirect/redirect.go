@@ -92,13 +92,3 @@ func hasUnsafeByte(s string) bool {
 	}
 	return false
 }
-
-// WellFormed is Auth.js's pre-check of the callbackUrl query parameter and
-// cookie: an http(s) URL or a path starting with "/".
-func WellFormed(s string) bool {
-	if strings.HasPrefix(s, "/") {
-		return true
-	}
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https")
-}

@@ -233,32 +233,6 @@ func TestSameOrigin(t *testing.T) {
 	}
 }
 
-func TestWellFormed(t *testing.T) {
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{"/", true},
-		{"/dashboard?x=1", true},
-		{"//evil.com", true}, // a path for WellFormed; Safe keeps it on the origin
-		{"http://a.com", true},
-		{"https://a.com/x", true},
-		{"javascript:alert(1)", false},
-		{"data:text/html,x", false},
-		{"ftp://a.com", false},
-		{"dashboard", false},
-		{"", false},
-		{"http://a.com/%zz", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := redirect.WellFormed(tt.in); got != tt.want {
-				t.Errorf("WellFormed(%q) = %v, want %v", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 // FuzzSafe: whatever the callbackUrl, Safe gives a URL on the base origin
 // as a browser reads it, and a plain path is kept on it.
 func FuzzSafe(f *testing.F) {
