@@ -1022,3 +1022,35 @@ func TestSessionCallbackRefusal(t *testing.T) {
 		t.Errorf("bob's session: %s", r.body)
 	}
 }
+
+// TestSessionDecodedOncePerRequest: Session and Token share one decode and
+// one Session callback run per request, behind RequireAuth too.
+func TestSessionDecodedOncePerRequest(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
+		c.Callbacks.Session = func(_ context.Context, p ginauth.SessionParams) (*ginauth.SessionData, error) {
+			mu.Lock()
+			calls++
+			mu.Unlock()
+			return p.Session, nil
+		}
+	})
+	r := a.signIn("alice", "wonderland", "/")
+	ck, _ := r.cookie(a.sessionCookieName())
+	e := gin.New()
+	e.GET("/twice", a.auth.RequireAuth(), func(c *gin.Context) {
+		s1, _ := ginauth.Session(c)
+		s2, _ := ginauth.Session(c)
+		t1, _ := ginauth.Token(c)
+		t2, _ := ginauth.Token(c)
+		c.String(http.StatusOK, "%v %v", s1 == s2, t1.Subject() == t2.Subject())
+	})
+	req := httptest.NewRequest(http.MethodGet, "/twice", nil)
+	req.AddCookie(ck)
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, req)
+	if w.Body.String() != "true true" || calls != 1 {
+		t.Errorf("body %q, Session callback ran %d times; want one run and the same session", w.Body.String(), calls)
+	}
+}
