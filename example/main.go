@@ -95,7 +95,10 @@ func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger) (*ginau
 			},
 			// ... and expose them in the session.
 			Session: func(_ context.Context, p ginauth.SessionParams) (*ginauth.SessionData, error) {
-				p.Session.User.Extra = map[string]any{"id": p.Token.Subject(), "role": p.Token.String("role")}
+				p.Session.User.Extra = map[string]any{"id": p.Token.Subject()}
+				if role := p.Token.String("role"); role != "" {
+					p.Session.User.Extra["role"] = role
+				}
 				return p.Session, nil
 			},
 		},
