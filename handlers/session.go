@@ -36,12 +36,10 @@ func (h *Handler) getSession(r *request) {
 // POST /session: the client's update(data), CSRF-checked.
 func (h *Handler) updateSession(r *request) {
 	if !r.csrfOK {
-		if h.o.Mode == core.ModeV4 {
-			r.json(http.StatusBadRequest, struct{}{})
-			return
+		if h.o.Mode == core.ModeV5 {
+			r.cookies = nil // v5 answers errors on POST /session without cookies
 		}
-		r.cookies = nil
-		r.json(http.StatusBadRequest, nil)
+		r.json(http.StatusBadRequest, h.emptySession())
 		return
 	}
 	body := h.refreshSession(r, core.TriggerUpdate, r.body["data"])
