@@ -26,6 +26,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth/handlers"
+	"github.com/ginauth/ginauth/internal/checks"
 	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/core"
 	"github.com/ginauth/ginauth/internal/jwe"
@@ -274,10 +275,15 @@ func (a *Auth) variant(secrets []string, secure bool) (*session.Variant, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	sealer, err := checks.New(cfg.Mode, secrets, names, cfg.Now)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	return &session.Variant{
-		Names: names,
-		Attrs: cookies.Attrs{Secure: secure, Domain: cfg.Cookies.Domain},
-		Store: &session.JWT{Codec: codec, MaxAge: cfg.Session.MaxAge, Now: cfg.Now},
+		Names:  names,
+		Attrs:  cookies.Attrs{Secure: secure, Domain: cfg.Cookies.Domain},
+		Store:  &session.JWT{Codec: codec, MaxAge: cfg.Session.MaxAge, Now: cfg.Now},
+		Checks: sealer,
 	}, nil
 }
 

@@ -28,7 +28,11 @@ func (h *Handler) callback(r *request) {
 		h.credentialsCallback(r, a)
 		return
 	}
-	// OAuth, OpenID Connect and email callbacks plug in here.
+	if o, ok := p.(oauthProvider); ok {
+		h.oauthCallback(r, o)
+		return
+	}
+	// Email callbacks plug in here.
 	h.log(r.ctx, "callback not supported by provider", errUnsupported, "provider", p.ID(), "type", p.Type())
 	if h.o.Mode == core.ModeV4 {
 		r.fail(core.CodeCallback, nil, http.StatusOK)

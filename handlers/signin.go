@@ -89,7 +89,11 @@ func (h *Handler) signIn(r *request) {
 		r.redirectTo(r.base+"/signin", http.StatusOK)
 		return
 	}
-	// OAuth, OpenID Connect and email providers plug in here.
+	if o, ok := p.(oauthProvider); ok {
+		h.oauthSignIn(r, o)
+		return
+	}
+	// Email providers plug in here.
 	h.log(r.ctx, "sign-in not supported by provider", errUnsupported, "provider", p.ID(), "type", p.Type())
 	if h.o.Mode == core.ModeV4 {
 		code := core.CodeOAuthSignin

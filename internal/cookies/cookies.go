@@ -77,6 +77,8 @@ type Cookie struct {
 	Delete  bool
 	// SameSite overrides Attrs.SameSite for this cookie when not empty.
 	SameSite string
+	// Secure forces the Secure attribute (needed with SameSite=None).
+	Secure bool
 }
 
 // String serialises the cookie in Auth.js's attribute order:
@@ -105,7 +107,7 @@ func (c Cookie) String(a Attrs) string {
 		b.WriteString(c.Expires.UTC().Format(http.TimeFormat))
 	}
 	b.WriteString("; HttpOnly")
-	if a.Secure || strings.HasPrefix(c.Name, "__Secure-") || strings.HasPrefix(c.Name, "__Host-") {
+	if a.Secure || c.Secure || strings.HasPrefix(c.Name, "__Secure-") || strings.HasPrefix(c.Name, "__Host-") {
 		b.WriteString("; Secure")
 	}
 	ss := c.SameSite

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ginauth/ginauth/internal/checks"
 	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/core"
 	"github.com/ginauth/ginauth/internal/jwe"
@@ -61,6 +62,8 @@ type Variant struct {
 	Names cookies.Names
 	Attrs cookies.Attrs
 	Store Store
+	// Checks keeps the OAuth check values in cookies.
+	Checks *checks.Sealer
 }
 
 // Site resolves the application's origin for a request.
