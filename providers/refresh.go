@@ -39,6 +39,7 @@ func (p *OAuth) Refresh(ctx context.Context, refreshToken string) (*Tokens, erro
 		}
 		return t, nil
 	})
+	refreshJoined()
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -104,3 +105,7 @@ func numberClaim(v any) (int64, bool) {
 	}
 	return 0, false
 }
+
+// refreshJoined runs once a caller has joined (or started) a refresh; tests
+// replace it to know every caller is waiting on the shared request.
+var refreshJoined = func() {}
