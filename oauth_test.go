@@ -768,3 +768,69 @@ func TestOAuthSignInPage(t *testing.T) {
 		t.Errorf("providers: %v", provs)
 	}
 }
+
+// TestOAuthProfileSources signs in through the real provider with the
+// generic OAuth 2.0 engine (profile from the userinfo endpoint, no ID token
+// handling) and with OpenID Connect taking the profile from userinfo when
+// the ID token carries only the subject.
+func TestOAuthProfileSources(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := "http://" + ln.Addr().String()
+	op := oidctest.Start(t, oidctest.Options{ConformIDTokenClaims: true,
+		RedirectURIs: []string{origin + "/api/auth/callback/plain-oauth", origin + "/api/auth/callback/thin-oidc"}})
+	plain := providers.OAuth2(providers.OAuth2Config{ID: "plain-oauth", Name: "Plain OAuth", ClientID: op.ClientID(), ClientSecret: op.ClientSecret(),
+		AuthURL: op.Issuer() + "/auth", TokenURL: op.Issuer() + "/token", UserInfoURL: op.Issuer() + "/me",
+		Scopes: []string{"openid", "profile", "email"}, Checks: []string{providers.CheckPKCE, providers.CheckState}})
+	thin := providers.OIDC(providers.OIDCConfig{ID: "thin-oidc", Name: "Thin", Issuer: op.Issuer(), ClientID: op.ClientID(),
+		ClientSecret: op.ClientSecret(), UserInfo: true})
+	var mu sync.Mutex
+	var got []*ginauth.Account
+	auth, err := ginauth.New(ginauth.Config{Secret: oauthSecret, URL: origin, Mode: ginauth.ModeV4, Logger: discardLogger(),
+		Providers: []providers.Provider{plain, thin},
+		Callbacks: ginauth.Callbacks{JWT: func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
+			if p.Account != nil {
+				mu.Lock()
+				got = append(got, p.Account)
+				mu.Unlock()
+			}
+			return p.Token, nil
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	auth.Mount(r)
+	srv := httptest.NewUnstartedServer(r)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	s := &oauthSite{t: t, mode: ginauth.ModeV4, op: op, srv: srv, origin: origin, auth: auth, logs: &lockedBuffer{}}
+	for _, id := range []string{"plain-oauth", "thin-oidc"} {
+		t.Run(id, func(t *testing.T) {
+			s.t = t
+			c := browser()
+			res := s.signIn(c, id, "alice")
+			if res.StatusCode != http.StatusFound || res.Header.Get("Location") != origin+"/dashboard" {
+				t.Fatalf("callback: %d %q", res.StatusCode, res.Header.Get("Location"))
+			}
+			user, _ := s.session(c)["user"].(map[string]any)
+			if user["name"] != "Alice Liddell" || user["email"] != "alice@example.com" {
+				t.Fatalf("session user %v", user)
+			}
+			mu.Lock()
+			a := got[len(got)-1]
+			mu.Unlock()
+			wantType := map[string]string{"plain-oauth": "oauth", "thin-oidc": "oidc"}[id]
+			if a.Provider != id || a.Type != wantType || a.ProviderAccountID != "alice" || a.AccessToken == "" {
+				t.Errorf("account %+v", a)
+			}
+			if tok := s.tokenClaims(c); tok["sub"] != "alice" {
+				t.Errorf("v4 sub %v, want the provider's id", tok["sub"])
+			}
+		})
+	}
+}

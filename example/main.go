@@ -8,6 +8,18 @@
 //	AUTH_SECRET  session secret, at least 32 bytes (default: a development secret)
 //	AUTH_URL     public origin (default http://localhost:$PORT)
 //	AUTH_MODE    "v4" for the NextAuth.js v4 dialect (default v5)
+//
+// Sign-in with an OpenID Connect provider is added when these are set, with
+// the redirect URI $AUTH_URL/api/auth/callback/oidc registered at the provider:
+//
+//	OIDC_ISSUER         issuer URL, such as https://accounts.example.com
+//	OIDC_CLIENT_ID      client id
+//	OIDC_CLIENT_SECRET  client secret
+//	OIDC_NAME           button label (default "OpenID Connect")
+//
+// Sign-in with GitHub is added when GITHUB_ID and GITHUB_SECRET hold an OAuth
+// app's client id and secret, with the callback URL
+// $AUTH_URL/api/auth/callback/github.
 package main
 
 import (
@@ -52,8 +64,29 @@ func newDemoUsers() map[string]demoUser {
 	}
 }
 
-// newAuth configures ginauth for the example.
-func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger) (*ginauth.Auth, error) {
+// oauthProviders returns the OAuth and OpenID Connect providers configured
+// in the environment, read through getenv.
+func oauthProviders(getenv func(string) string) []providers.Provider {
+	var ps []providers.Provider
+	if issuer, id, secret := getenv("OIDC_ISSUER"), getenv("OIDC_CLIENT_ID"), getenv("OIDC_CLIENT_SECRET"); issuer != "" && id != "" && secret != "" {
+		name := getenv("OIDC_NAME")
+		if name == "" {
+			name = "OpenID Connect"
+		}
+		ps = append(ps, providers.OIDC(providers.OIDCConfig{
+			ID: "oidc", Name: name, Issuer: issuer, ClientID: id, ClientSecret: secret,
+			Checks: []string{providers.CheckPKCE, providers.CheckState, providers.CheckNonce},
+		}))
+	}
+	if id, secret := getenv("GITHUB_ID"), getenv("GITHUB_SECRET"); id != "" && secret != "" {
+		ps = append(ps, providers.GitHub(providers.OAuthConfig{ClientID: id, ClientSecret: secret}))
+	}
+	return ps
+}
+
+// newAuth configures ginauth for the example: the demo accounts' password
+// form, then the extra providers.
+func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger, extra ...providers.Provider) (*ginauth.Auth, error) {
 	users := newDemoUsers()
 	roles := map[string]string{}
 	for _, u := range users {
@@ -65,7 +98,7 @@ func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger) (*ginau
 		Secret: secret,
 		URL:    url,
 		Mode:   mode,
-		Providers: []providers.Provider{
+		Providers: append([]providers.Provider{
 			providers.Credentials(providers.CredentialsConfig{
 				Name: "Password",
 				Fields: []providers.Field{
@@ -84,11 +117,13 @@ func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger) (*ginau
 					return &u.user, nil
 				},
 			}),
-		},
+		}, extra...),
 		Callbacks: ginauth.Callbacks{
 			// Put the user's id and role into the token at sign-in ...
 			JWT: func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
-				if p.Trigger == ginauth.TriggerSignIn {
+				// Roles belong to the demo accounts only: an account at
+				// another provider may have the same id.
+				if p.Trigger == ginauth.TriggerSignIn && p.Account != nil && p.Account.Type == providers.TypeCredentials {
 					p.Token["role"] = roles[p.User.ID]
 				}
 				return p.Token, nil
@@ -167,7 +202,11 @@ func main() {
 	if os.Getenv("AUTH_MODE") == "v4" {
 		mode = ginauth.ModeV4
 	}
-	auth, err := newAuth(url, secret, mode, logger)
+	extra := oauthProviders(os.Getenv)
+	for _, p := range extra {
+		logger.Info("sign-in provider", "id", p.ID(), "name", p.Name(), "redirect_uri", url+"/api/auth/callback/"+p.ID())
+	}
+	auth, err := newAuth(url, secret, mode, logger, extra...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

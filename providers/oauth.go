@@ -195,7 +195,8 @@ type OAuth2Config struct {
 type OIDCConfig struct {
 	// ID is the provider's URL segment; Name is shown on the sign-in page.
 	ID, Name string
-	// Issuer is the issuer URL; ID tokens must carry it as "iss".
+	// Issuer is the issuer URL exactly as the provider's discovery document
+	// and ID tokens spell it ("iss"), trailing slash included when it has one.
 	Issuer string
 	// ClientID and ClientSecret are the client's registration.
 	ClientID, ClientSecret string
@@ -304,7 +305,7 @@ func OIDC(cfg OIDCConfig) *OAuth {
 	return &OAuth{
 		id: cfg.ID, name: cfg.Name, typ: TypeOIDC,
 		clientID: cfg.ClientID, clientSecret: cfg.ClientSecret,
-		issuer: strings.TrimRight(cfg.Issuer, "/"), scopes: scopes,
+		issuer: cfg.Issuer, scopes: scopes,
 		params: cfg.AuthorizationParams, checks: cfg.Checks, clientAuth: cfg.ClientAuth,
 		profile: cfg.Profile, fetchUserInfo: cfg.UserInfo, skipIssuerCheck: cfg.SkipIssuerCheck,
 		responseMode: cfg.ResponseMode, client: boundedClient(cfg.HTTPClient), now: time.Now,
@@ -377,6 +378,9 @@ func (p *OAuth) Validate() error {
 		return errors.New("providers: OAuth provider has no ClientID")
 	}
 	if p.typ == TypeOIDC {
+		if p.issuer == "" {
+			return fmt.Errorf("providers: the %s provider (id %q) needs an Issuer URL", p.name, p.id)
+		}
 		if err := checkURL("Issuer", p.issuer); err != nil {
 			return err
 		}
@@ -702,12 +706,23 @@ func GetJSON(ctx context.Context, client *http.Client, url, accessToken string, 
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("GET %s: status %d", redactURL(url), resp.StatusCode)
+		return &StatusError{URL: redactURL(url), StatusCode: resp.StatusCode}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return fmt.Errorf("GET %s: %w", redactURL(url), err)
 	}
 	return nil
+}
+
+// StatusError is a provider API's answer other than 2xx to GetJSON.
+type StatusError struct {
+	// URL is the request URL without its query.
+	URL        string
+	StatusCode int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("GET %s: status %d", e.URL, e.StatusCode)
 }
 
 // redactURL drops the query, which may carry tokens, from a URL for errors.

@@ -341,7 +341,7 @@ func TestValidate(t *testing.T) {
 		t.Error("OIDC without issuer accepted")
 	}
 	o := OIDC(OIDCConfig{ID: "o", Name: "O", ClientID: "c", Issuer: "https://sso.example.com/", Checks: []string{CheckNonce, CheckState, CheckPKCE}})
-	if err := o.Validate(); err != nil || o.Issuer() != "https://sso.example.com" || strings.Join(o.Scopes(), " ") != "openid profile email" {
+	if err := o.Validate(); err != nil || o.Issuer() != "https://sso.example.com/" || strings.Join(o.Scopes(), " ") != "openid profile email" {
 		t.Errorf("OIDC: %v, issuer %q, scopes %v", err, o.Issuer(), o.Scopes())
 	}
 }
