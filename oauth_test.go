@@ -106,12 +106,23 @@ func newOAuthSite(t *testing.T, mode ginauth.Mode) *oauthSite {
 		sess, _ := ginauth.Session(c)
 		c.String(http.StatusOK, "hello "+sess.User.Name)
 	})
-	s.srv = httptest.NewUnstartedServer(r)
-	s.srv.Listener.Close()
-	s.srv.Listener = ln
-	s.srv.Start()
-	t.Cleanup(s.srv.Close)
+	s.srv = serveOn(t, ln, r, false)
 	return s
+}
+
+// serveOn serves h on ln, a listener opened before the server so that its
+// address could be registered at the provider, over TLS when tls is set.
+func serveOn(t *testing.T, ln net.Listener, h http.Handler, tls bool) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = ln
+	if tls {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // browser is a cookie-keeping client that does not follow redirects.
@@ -676,11 +687,7 @@ func TestOAuthFormPost(t *testing.T) {
 			}
 			r := gin.New()
 			auth.Mount(r)
-			srv := httptest.NewUnstartedServer(r)
-			srv.Listener.Close()
-			srv.Listener = ln
-			srv.StartTLS()
-			t.Cleanup(srv.Close)
+			srv := serveOn(t, ln, r, true)
 			c := browser()
 			c.Transport = srv.Client().Transport
 
@@ -803,11 +810,7 @@ func TestOAuthProfileSources(t *testing.T) {
 	}
 	r := gin.New()
 	auth.Mount(r)
-	srv := httptest.NewUnstartedServer(r)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv := serveOn(t, ln, r, false)
 	s := &oauthSite{t: t, mode: ginauth.ModeV4, op: op, srv: srv, origin: origin, auth: auth, logs: &lockedBuffer{}}
 	for _, id := range []string{"plain-oauth", "thin-oidc"} {
 		t.Run(id, func(t *testing.T) {
@@ -830,6 +833,99 @@ func TestOAuthProfileSources(t *testing.T) {
 			}
 			if tok := s.tokenClaims(c); tok["sub"] != "alice" {
 				t.Errorf("v4 sub %v, want the provider's id", tok["sub"])
+			}
+		})
+	}
+}
+
+// TestOAuthCallbackHostile sends malformed and forged callbacks: each gets
+// the mode's error redirect (or 413 for an oversized body), never a 500 and
+// never a session. The provider's issuer is unreachable, so nothing here
+// gets past the checks to a network call that could hide a failure.
+func TestOAuthCallbackHostile(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	for _, mode := range []ginauth.Mode{ginauth.ModeV5, ginauth.ModeV4} {
+		t.Run(modeName(mode), func(t *testing.T) {
+			auth, err := ginauth.New(ginauth.Config{Secret: oauthSecret, URL: "http://localhost:3000", Mode: mode, Logger: discardLogger(),
+				Providers: []providers.Provider{providers.OIDC(providers.OIDCConfig{ID: "corp", Name: "Corp", Issuer: dead, ClientID: "c",
+					Checks: []string{providers.CheckPKCE, providers.CheckState, providers.CheckNonce}})}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := newServer(t, auth)
+			names := cookies.DefaultNames(mode, false)
+			sealer, _ := checks.New(mode, []string{oauthSecret}, names, nil)
+			seal := func(k checks.Kind, provider, value string) *http.Cookie {
+				ck, err := sealer.Seal(k, provider, value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return &http.Cookie{Name: ck.Name, Value: ck.Value}
+			}
+			past := time.Now().Add(-time.Hour)
+			oldSealer, _ := checks.New(mode, []string{oauthSecret}, names, func() time.Time { return past })
+			oldState, _ := oldSealer.Seal(checks.State, "corp", "s1")
+			good := []*http.Cookie{seal(checks.PKCE, "corp", "v"), seal(checks.State, "corp", "s1"), seal(checks.Nonce, "corp", "n")}
+			cases := []struct {
+				name    string
+				method  string
+				query   string
+				body    string
+				ctype   string
+				cookies []*http.Cookie
+			}{
+				{"no parameters", "GET", "", "", "", nil},
+				{"code without cookies", "GET", "?code=abc&state=s1", "", "", nil},
+				{"provider error with markup", "GET", "?error=%3Cscript%3Ealert(1)%3C/script%3E&error_description=%00%0d%0a", "", "", good},
+				{"huge provider error", "GET", "?error=" + strings.Repeat("x", 8000), "", "", nil},
+				{"garbage check cookies", "GET", "?code=abc&state=s1", "", "", []*http.Cookie{{Name: names.PKCE, Value: "garbage"}, {Name: names.State, Value: "a.b.c.d.e"}, {Name: names.Nonce, Value: strings.Repeat("A", 5000)}}},
+				{"cookies for another provider", "GET", "?code=abc&state=s1", "", "", []*http.Cookie{seal(checks.PKCE, "evil", "v"), seal(checks.State, "evil", "s1"), seal(checks.Nonce, "evil", "n")}},
+				{"expired state cookie", "GET", "?code=abc&state=s1", "", "", []*http.Cookie{good[0], {Name: oldState.Name, Value: oldState.Value}, good[2]}},
+				{"state missing", "GET", "?code=abc", "", "", good},
+				{"state differs", "GET", "?code=abc&state=s2", "", "", good},
+				{"repeated state", "GET", "?code=abc&state=s2&state=s1", "", "", good},
+				{"good checks, no code", "GET", "?state=s1", "", "", good},
+				{"pkce cookie missing", "GET", "?code=abc&state=s1", "", "", good[1:]},
+				{"nonce cookie missing", "GET", "?code=abc&state=s1", "", "", good[:2]},
+				{"form post without cookies", "POST", "", "code=abc&state=s1", "application/x-www-form-urlencoded", nil},
+				{"json post", "POST", "", `{"code":["abc"],"state":{"x":1}}`, "application/json", good},
+				{"malformed json post", "POST", "", `{"code":`, "application/json", good},
+				{"oversized post", "POST", "", "code=" + strings.Repeat("a", 70<<10), "application/x-www-form-urlencoded", good},
+			}
+			for _, tc := range cases {
+				req, _ := http.NewRequest(tc.method, srv.URL+"/api/auth/callback/corp"+tc.query, strings.NewReader(tc.body))
+				if tc.ctype != "" {
+					req.Header.Set("Content-Type", tc.ctype)
+				}
+				for _, ck := range tc.cookies {
+					req.AddCookie(ck)
+				}
+				res, err := browser().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode >= 500 {
+					t.Errorf("%s: status %d %q", tc.name, res.StatusCode, b)
+				}
+				for _, sc := range res.Header.Values("Set-Cookie") {
+					if strings.Contains(sc, "session-token=ey") {
+						t.Errorf("%s: set a session", tc.name)
+					}
+				}
+				loc := res.Header.Get("Location")
+				switch {
+				case res.StatusCode == http.StatusRequestEntityTooLarge || res.StatusCode == http.StatusBadRequest:
+				case res.StatusCode == http.StatusFound && strings.HasPrefix(loc, "http://localhost:3000/api/auth/"):
+					if strings.Contains(loc, "<") || strings.Contains(loc, "script") {
+						t.Errorf("%s: the provider's error reached the redirect: %q", tc.name, loc)
+					}
+				default:
+					t.Errorf("%s: %d to %q", tc.name, res.StatusCode, loc)
+				}
 			}
 		})
 	}
