@@ -1,8 +1,11 @@
 package ginauth
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/core"
 	"github.com/ginauth/ginauth/internal/session"
 )
@@ -56,24 +59,83 @@ func (s *state) readToken(c *gin.Context) core.Token {
 	}
 	s.tokenDone = true
 	a := s.auth
-	_, secure, ok := a.site.Resolve(c.Request)
-	if !ok {
+	variants := a.readVariants(c.Request)
+	// A session cookie wins over an Authorization header, as in Auth.js's
+	// getToken; the header is read only when no variant's cookie was sent.
+	for _, bearer := range []bool{false, true} {
+		for _, v := range variants {
+			value, present := session.Value(c.Request, v.Names.Session)
+			if value == "" || present == bearer {
+				continue
+			}
+			t, err := v.Store.Load(c.Request.Context(), value)
+			if err != nil {
+				continue
+			}
+			s.raw, s.token = value, t
+			return t
+		}
+		if anyCookie(c.Request, variants) {
+			break
+		}
+	}
+	return nil
+}
+
+// readVariants returns the cookie variants a request's session may use:
+// the one its origin decides, or, on a read-only Auth (no URL, no
+// TrustHost), the __Secure- variant and the plain one, since such an API
+// cannot know whether the browser reached the front end over https.
+// Cookies.Secure, when set, picks one.
+func (a *Auth) readVariants(r *http.Request) []*session.Variant {
+	if a.readOnly() {
+		switch {
+		case a.cfg.Cookies.Secure != nil && *a.cfg.Cookies.Secure:
+			return []*session.Variant{a.secure}
+		case a.cfg.Cookies.Secure != nil:
+			return []*session.Variant{a.insecure}
+		case a.secure.Names.Session == a.insecure.Names.Session:
+			return []*session.Variant{a.secure} // same name, same key
+		}
+		return []*session.Variant{a.secure, a.insecure}
+	}
+	_, secure, ok := a.site.Resolve(r)
+	switch {
+	case !ok:
 		return nil
+	case secure:
+		return []*session.Variant{a.secure}
 	}
-	v := a.insecure
-	if secure {
-		v = a.secure
+	return []*session.Variant{a.insecure}
+}
+
+// anyCookie reports whether r carries a session cookie of one of variants.
+func anyCookie(r *http.Request, variants []*session.Variant) bool {
+	for _, v := range variants {
+		if _, present := cookies.ReadChunked(r, v.Names.Session); present {
+			return true
+		}
 	}
-	value, _ := session.Value(c.Request, v.Names.Session)
-	if value == "" {
-		return nil
+	return false
+}
+
+// readOnly reports whether a has no way to know its origin (neither URL nor
+// TrustHost): it reads sessions made by another application sharing the
+// secret, and its endpoints answer a configuration error.
+func (a *Auth) readOnly() bool { return a.site.Origin == "" && !a.site.TrustHost }
+
+// unconfigured answers every endpoint request of a read-only Auth: without
+// an origin, redirects and cookie names would have to be guessed from the
+// request, which an attacker controls.
+func (a *Auth) unconfigured(c *gin.Context) {
+	a.logger.ErrorContext(c.Request.Context(), "ginauth: the endpoints need Config.URL (or TrustHost behind a proxy); this Auth only reads sessions",
+		"path", c.Request.URL.Path)
+	msg := "There was a problem with the server configuration. Check the server logs for more information."
+	if a.cfg.Mode == ModeV4 {
+		msg = "There is a problem with the server configuration. Check the server logs for more information."
 	}
-	t, err := v.Store.Load(c.Request.Context(), value)
-	if err != nil {
-		return nil
-	}
-	s.raw, s.token = value, t
-	return t
+	c.Header("Cache-Control", "private, no-cache, no-store")
+	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"message": msg})
 }
 
 // Session returns the current session, decoded from the request's session

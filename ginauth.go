@@ -62,7 +62,9 @@ type Config struct {
 	// URL is the application's public origin, optionally with the base path:
 	// "https://app.example.com" or "https://app.example.com/api/auth" (as
 	// AUTH_URL). It decides the redirect origin and whether cookies are
-	// __Secure-. Required unless TrustHost is set.
+	// __Secure-. Required for Mount unless TrustHost is set; an Auth with
+	// neither only reads sessions (Middleware, Session, RequireAuth), trying
+	// the __Secure- cookie name and the plain one.
 	URL string
 	// TrustHost derives the origin from X-Forwarded-Proto and
 	// X-Forwarded-Host (or Host) when URL is empty. Enable it only behind a
@@ -191,9 +193,8 @@ func New(cfg Config) (*Auth, error) {
 	if err != nil {
 		return nil, err
 	}
-	if origin == "" && !cfg.TrustHost {
-		return nil, fmt.Errorf("%w: set URL to the application's origin (e.g. AUTH_URL), or TrustHost behind a proxy that sets X-Forwarded-Host", ErrConfig)
-	}
+	// Without URL and TrustHost the Auth only reads sessions (see
+	// Middleware); Mount then serves a configuration error.
 	a.basePath = basePath
 	a.site = &session.Site{Origin: origin, TrustHost: cfg.TrustHost, Secure: cfg.Cookies.Secure}
 
@@ -318,15 +319,26 @@ func (a *Auth) BasePath() string { return a.basePath }
 
 // Mount serves the Auth.js endpoints under the base path on r, and makes the
 // session available to every route registered after it (Session, Token).
+//
+// Without Config.URL or Config.TrustHost the endpoints cannot know the
+// origin: they answer 500 with Auth.js's configuration-error message, and
+// Mount logs an error. Use Middleware alone for such a read-only API.
 func (a *Auth) Mount(r *gin.Engine) {
 	r.Use(a.Middleware())
-	r.Any(a.basePath+"/*action", a.handler.Handle)
+	handle := a.handler.Handle
+	if a.readOnly() {
+		a.logger.Error("ginauth: Mount needs Config.URL (or TrustHost behind a proxy); the endpoints under " + a.basePath + " answer a configuration error")
+		handle = a.unconfigured
+	}
+	r.Any(a.basePath+"/*action", handle)
 }
 
 // Middleware makes the session available to the handlers after it, without
 // serving any endpoint: use it alone when another app (Next.js, Nuxt) owns
-// sign-in and this API only reads the sessions. Reading is lazy: a request
-// whose handlers never ask for the session pays nothing for it.
+// sign-in and this API only reads the sessions; such an Auth needs only
+// Secret (and Mode, and Cookies.SessionToken when the front end renames the
+// cookie). Reading is lazy: a request whose handlers never ask for the
+// session pays nothing for it.
 func (a *Auth) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		a.state(c)

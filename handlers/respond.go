@@ -85,7 +85,9 @@ func (r *request) redirectTo(target string, status int) {
 	case body:
 		r.writeJSON(status, map[string]string{"url": target})
 	default:
-		r.c.Redirect(http.StatusFound, target)
+		// A bare 302 without a body, as Auth.js sends it.
+		r.c.Header("Location", target)
+		r.c.Status(http.StatusFound)
 	}
 }
 
@@ -114,7 +116,13 @@ func (r *request) fail(code string, extra url.Values, v4Status int) {
 			page = r.h.o.Pages.SignIn
 		}
 	}
-	r.redirectTo(r.origin+page+sep(page)+encodeOrdered(q, "error"), http.StatusOK)
+	target := r.origin + page + sep(page) + encodeOrdered(q, "error")
+	if header, _ := r.jsonRedirect(); header {
+		// Auth.js's error path answers {"url"} without a Location header.
+		r.writeJSON(http.StatusOK, map[string]string{"url": target})
+		return
+	}
+	r.redirectTo(target, http.StatusOK)
 }
 
 // encodeOrdered encodes q with the key first first, the rest sorted.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/ginauth/ginauth/internal/cookies"
@@ -62,6 +63,7 @@ func (h *Handler) refreshSession(r *request, trigger core.Trigger, data any) any
 	}
 	decoded := claims
 	token := claims.Clone()
+	given := token
 	if cb := h.o.Callbacks.JWT; cb != nil {
 		token, err = cb(r.ctx, core.JWTParams{Token: token, Trigger: trigger, Session: data})
 		if err != nil {
@@ -81,8 +83,11 @@ func (h *Handler) refreshSession(r *request, trigger core.Trigger, data any) any
 		return h.emptySession()
 	}
 	src := token
-	if h.o.Mode == core.ModeV4 {
-		src = decoded // v4 builds the user from the decoded token
+	if h.o.Mode == core.ModeV4 && reflect.ValueOf(token).UnsafePointer() != reflect.ValueOf(given).UnsafePointer() {
+		// v4 builds the user from the decoded token object, which is the
+		// one the JWT callback received: changes made to it in place show,
+		// a token returned as a new object does not.
+		src = decoded
 	}
 	sess := core.SessionFromToken(src, expires)
 	if cb := h.o.Callbacks.Session; cb != nil {
