@@ -91,22 +91,22 @@ func (a *Auth) readVariants(r *http.Request) []*session.Variant {
 	if a.readOnly() {
 		switch {
 		case a.cfg.Cookies.Secure != nil && *a.cfg.Cookies.Secure:
-			return []*session.Variant{a.secure}
+			return a.onlySecure
 		case a.cfg.Cookies.Secure != nil:
-			return []*session.Variant{a.insecure}
+			return a.onlyInsecure
 		case a.secure.Names.Session == a.insecure.Names.Session:
-			return []*session.Variant{a.secure} // same name, same key
+			return a.onlySecure // same name, same key
 		}
-		return []*session.Variant{a.secure, a.insecure}
+		return a.both
 	}
 	_, secure, ok := a.site.Resolve(r)
 	switch {
 	case !ok:
 		return nil
 	case secure:
-		return []*session.Variant{a.secure}
+		return a.onlySecure
 	}
-	return []*session.Variant{a.insecure}
+	return a.onlyInsecure
 }
 
 // anyCookie reports whether r carries a session cookie of one of variants.

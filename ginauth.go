@@ -145,8 +145,11 @@ type Auth struct {
 	site     *session.Site
 	insecure *session.Variant
 	secure   *session.Variant
-	handler  *handlers.Handler
-	logger   *slog.Logger
+	// onlyInsecure, onlySecure and both are the lists readVariants
+	// returns, built once so that reading a session allocates nothing.
+	onlyInsecure, onlySecure, both []*session.Variant
+	handler                        *handlers.Handler
+	logger                         *slog.Logger
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -236,6 +239,8 @@ func New(cfg Config) (*Auth, error) {
 			a.insecure = v
 		}
 	}
+	a.onlyInsecure, a.onlySecure = []*session.Variant{a.insecure}, []*session.Variant{a.secure}
+	a.both = []*session.Variant{a.secure, a.insecure}
 
 	csrfSecret := cfg.Secret
 	if cfg.Mode == ModeV5 {
