@@ -7,6 +7,7 @@
 //   {op:"encode", mode, secret, salt, token, maxAge, name?} -> {value, cookies?}
 //     (with a cookie name, also the cookies SessionStore writes for it)
 //   {op:"decode", mode, secret, salt, value}            -> {claims} or {error}
+//     (v4 uses salt too: next-auth salts OAuth check cookies with their name)
 //   {op:"getToken", mode, secret, secureCookie, cookie, authorization} -> {claims}
 //
 // secret may be a string or (v5) a list; claims is null when getToken
@@ -48,14 +49,14 @@ async function run(op) {
     case "encode": {
       const value = v5
         ? await v5jwt.encode({ token: op.token, secret: op.secret, salt: op.salt, maxAge: op.maxAge })
-        : await v4jwt.encode({ token: op.token, secret: op.secret, maxAge: op.maxAge });
+        : await v4jwt.encode({ token: op.token, secret: op.secret, maxAge: op.maxAge, salt: op.salt ?? "" });
       return op.name ? { value, cookies: chunk(v5, op.name, value) } : { value };
     }
     case "decode":
       try {
         const claims = v5
           ? await v5jwt.decode({ token: op.value, secret: op.secret, salt: op.salt })
-          : await v4jwt.decode({ token: op.value, secret: op.secret });
+          : await v4jwt.decode({ token: op.value, secret: op.secret, salt: op.salt ?? "" });
         return { claims };
       } catch (err) {
         return { error: String(err?.code ?? err?.name ?? err) };
