@@ -359,22 +359,35 @@ func TestOAuthFlows(t *testing.T) {
 				s.wantSignedIn(c, s.callback(c, s.op.Login(t, c, authURL.String(), "bob")), "Bob Builder")
 			})
 
-			t.Run("json redirect", func(t *testing.T) {
-				s.t = t
-				c := browser()
-				form := url.Values{"csrfToken": {s.csrf(c)}, "callbackUrl": {s.origin + "/dashboard"}, "json": {"true"}}
-				res, err := c.PostForm(s.origin+"/api/auth/signin/corp", form)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var body struct{ URL string }
-				json.NewDecoder(res.Body).Decode(&body)
-				res.Body.Close()
-				if res.StatusCode != 200 || !strings.HasPrefix(body.URL, s.op.Issuer()) {
-					t.Fatalf("json=true: %d %q", res.StatusCode, body.URL)
-				}
-				s.wantSignedIn(c, s.callback(c, s.op.Login(t, c, body.URL, "alice")), "Alice Liddell")
-			})
+			// signIn("corp") from next-auth/react: v4 sends json=true, v5 the
+			// X-Auth-Return-Redirect header, both with the authorization
+			// parameters in the query.
+			for _, client := range []string{"json=true", "X-Auth-Return-Redirect"} {
+				t.Run("json redirect with "+client, func(t *testing.T) {
+					s.t = t
+					c := browser()
+					form := url.Values{"csrfToken": {s.csrf(c)}, "callbackUrl": {s.origin + "/dashboard"}}
+					if client == "json=true" {
+						form.Set("json", "true")
+					}
+					req, _ := http.NewRequest(http.MethodPost, s.origin+"/api/auth/signin/corp?prompt=consent", strings.NewReader(form.Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					if client != "json=true" {
+						req.Header.Set("X-Auth-Return-Redirect", "1")
+					}
+					res, err := c.Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var body struct{ URL string }
+					json.NewDecoder(res.Body).Decode(&body)
+					res.Body.Close()
+					if res.StatusCode != 200 || !strings.HasPrefix(body.URL, s.op.Issuer()) || mustURL(body.URL).Query().Get("prompt") != "consent" {
+						t.Fatalf("%s: %d %q", client, res.StatusCode, body.URL)
+					}
+					s.wantSignedIn(c, s.callback(c, s.op.Login(t, c, body.URL, "alice")), "Alice Liddell")
+				})
+			}
 
 			t.Run("missing csrf", func(t *testing.T) {
 				s.t = t
