@@ -274,7 +274,8 @@ type OAuth struct {
 	discovery *oidc.Provider
 	endpoint  discoveryEndpoints
 
-	refresh singleflight.Group
+	discovering singleflight.Group
+	refresh     singleflight.Group
 }
 
 type discoveryEndpoints struct {
@@ -581,35 +582,54 @@ func (p *OAuth) config(ctx context.Context, redirectURI string) (*oauth2.Config,
 	}, nil
 }
 
+// discoveryJoined runs once a caller waits on a discovery; tests replace
+// it to know every caller shares one request.
+var discoveryJoined = func() {}
+
 // discover fetches the issuer's configuration once; a failure is retried
-// on the next sign-in.
+// on the next sign-in. Concurrent first sign-ins share one fetch.
 func (p *OAuth) discover(ctx context.Context) (*oidc.Provider, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.discovery != nil {
-		return p.discovery, nil
+	d := p.discovery
+	p.mu.Unlock()
+	if d != nil {
+		return d, nil
 	}
-	// The key set keeps the context it was created with for later key
-	// fetches: keep the client, drop the request's cancellation.
-	dctx := oidc.ClientContext(context.WithoutCancel(ctx), p.client)
-	if p.skipIssuerCheck {
-		dctx = oidc.InsecureIssuerURLContext(dctx, p.issuer)
-	}
-	d, err := oidc.NewProvider(dctx, p.issuer)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDiscovery, err)
-	}
-	var e discoveryEndpoints
-	if err := d.Claims(&e); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDiscovery, err)
-	}
-	for _, u := range []struct{ name, url string }{{"authorization_endpoint", e.AuthURL}, {"token_endpoint", e.TokenURL}} {
-		if err := checkURL(u.name, u.url); err != nil {
+	ch := p.discovering.DoChan("", func() (any, error) {
+		// The key set keeps the context it was created with for later key
+		// fetches: keep the client, drop the request's cancellation.
+		dctx := oidc.ClientContext(context.WithoutCancel(ctx), p.client)
+		if p.skipIssuerCheck {
+			dctx = oidc.InsecureIssuerURLContext(dctx, p.issuer)
+		}
+		d, err := oidc.NewProvider(dctx, p.issuer)
+		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrDiscovery, err)
 		}
+		var e discoveryEndpoints
+		if err := d.Claims(&e); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrDiscovery, err)
+		}
+		for _, u := range []struct{ name, url string }{{"authorization_endpoint", e.AuthURL}, {"token_endpoint", e.TokenURL}} {
+			if err := checkURL(u.name, u.url); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrDiscovery, err)
+			}
+		}
+		p.mu.Lock()
+		p.discovery, p.endpoint = d, e
+		p.mu.Unlock()
+		return d, nil
+	})
+	discoveryJoined()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*oidc.Provider), nil
 	}
-	p.discovery, p.endpoint = d, e
-	return d, nil
 }
 
 func (p *OAuth) clientContext(ctx context.Context) context.Context {

@@ -365,3 +365,81 @@ func TestDefaultProfileAndString(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscovery: concurrent first sign-ins share one discovery request, a
+// failed discovery is tried again on the next sign-in, and a document that
+// names another issuer is refused.
+func TestDiscovery(t *testing.T) {
+	var hits atomic.Int32
+	var fail atomic.Bool
+	release := make(chan struct{})
+	var issuer string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/.well-known/openid-configuration") {
+			w.WriteHeader(404)
+			return
+		}
+		hits.Add(1)
+		<-release
+		if fail.Load() {
+			w.WriteHeader(503)
+			return
+		}
+		writeJSON(w, 200, map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/authorize",
+			"token_endpoint": issuer + "/token", "jwks_uri": issuer + "/jwks", "userinfo_endpoint": issuer + "/me"})
+	}))
+	t.Cleanup(srv.Close)
+	issuer = srv.URL
+
+	p := OIDC(OIDCConfig{ID: "o", Name: "O", Issuer: issuer, ClientID: "c"})
+	req := AuthorizationRequest{RedirectURI: "http://localhost/cb", State: "s"}
+
+	fail.Store(true)
+	close(release)
+	if _, err := p.AuthorizationURL(context.Background(), req); !errors.Is(err, ErrDiscovery) {
+		t.Fatalf("failed discovery: %v", err)
+	}
+	fail.Store(false)
+	hits.Store(0)
+	release = make(chan struct{})
+	const n = 6
+	var joined, wg sync.WaitGroup
+	joined.Add(n)
+	discoveryJoined = joined.Done
+	defer func() { discoveryJoined = func() {} }()
+	urls := make(chan string, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u, err := p.AuthorizationURL(context.Background(), req)
+			if err != nil {
+				t.Error(err)
+			}
+			urls <- u
+		}()
+	}
+	joined.Wait() // every caller waits on the one request
+	close(release)
+	wg.Wait()
+	discoveryJoined = func() {}
+	close(urls)
+	for u := range urls {
+		if !strings.HasPrefix(u, issuer+"/authorize?") {
+			t.Errorf("authorization URL %q", u)
+		}
+	}
+	if h := hits.Load(); h != 1 {
+		t.Errorf("%d discovery requests for %d concurrent sign-ins, want 1", h, n)
+	}
+	before := hits.Load()
+	if _, err := p.AuthorizationURL(context.Background(), req); err != nil || hits.Load() != before {
+		t.Errorf("discovery not cached: %v, %d requests", err, hits.Load())
+	}
+
+	// A document naming another issuer is refused.
+	other := OIDC(OIDCConfig{ID: "x", Name: "X", Issuer: issuer + "/tenant", ClientID: "c"})
+	if _, err := other.AuthorizationURL(context.Background(), req); !errors.Is(err, ErrDiscovery) {
+		t.Errorf("foreign issuer: %v", err)
+	}
+}
