@@ -98,6 +98,7 @@ type TokenError struct {
 	err         error
 }
 
+// Error describes the refusal without the request's secrets.
 func (e *TokenError) Error() string {
 	s := fmt.Sprintf("providers: token endpoint answered %d", e.StatusCode)
 	if e.Code != "" {
@@ -127,6 +128,7 @@ type CallbackError struct {
 	URI         string
 }
 
+// Error names the provider's error code and description.
 func (e *CallbackError) Error() string {
 	s := "providers: the provider returned " + strconv.Quote(e.Code)
 	if e.Description != "" {
@@ -741,6 +743,7 @@ type StatusError struct {
 	StatusCode int
 }
 
+// Error names the URL (without its query) and the status.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("GET %s: status %d", e.URL, e.StatusCode)
 }

@@ -34,6 +34,7 @@ const (
 	Nonce
 )
 
+// String returns the check's name as Auth.js spells it.
 func (k Kind) String() string {
 	switch k {
 	case PKCE:
