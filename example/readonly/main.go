@@ -11,6 +11,9 @@
 //	AUTH_SECRET       the front end's AUTH_SECRET (NEXTAUTH_SECRET in v4); required
 //	AUTH_MODE         "v4" when the front end runs NextAuth.js v4 or nuxt-auth (default v5)
 //	AUTH_COOKIE_NAME  the session cookie name, when the front end changed it
+//	AUTH_SECURE_COOKIES  "true" when the front end is served over https (only
+//	                  the __Secure- cookie is read), "false" for plain http;
+//	                  unset reads both
 //	PORT              listen port (default 8081)
 //
 // Routes: GET /api/public for everyone, GET /api/me with a session (401
@@ -40,10 +43,19 @@ func newAuth(getenv func(string) string, logger *slog.Logger) (*ginauth.Auth, er
 	if getenv("AUTH_MODE") == "v4" {
 		mode = ginauth.ModeV4
 	}
+	cookies := ginauth.CookieConfig{SessionToken: getenv("AUTH_COOKIE_NAME")}
+	switch v := getenv("AUTH_SECURE_COOKIES"); v {
+	case "true", "false":
+		secure := v == "true"
+		cookies.Secure = &secure
+	case "":
+	default:
+		return nil, errors.New(`AUTH_SECURE_COOKIES must be "true" or "false"`)
+	}
 	return ginauth.New(ginauth.Config{
 		Secret:  secret,
 		Mode:    mode,
-		Cookies: ginauth.CookieConfig{SessionToken: getenv("AUTH_COOKIE_NAME")},
+		Cookies: cookies,
 		Logger:  logger,
 	})
 }

@@ -128,3 +128,41 @@ func TestReadOnlyAPI(t *testing.T) {
 		t.Error("newAuth without AUTH_SECRET succeeded")
 	}
 }
+
+// TestReadOnlySecureCookies: with AUTH_SECURE_COOKIES=true the API reads
+// only the __Secure- session cookie, so a plain-named one planted over
+// http is ignored; "false" reads only the plain one.
+func TestReadOnlySecureCookies(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	plain := signIn(t, frontEnd(t, ginauth.ModeV5, "http://localhost:3000"), "http://localhost:3000", "alice")
+	secure := signIn(t, frontEnd(t, ginauth.ModeV5, "https://app.example.com"), "https://app.example.com", "alice")
+	for _, tc := range []struct {
+		setting       string
+		plain, secure int
+	}{{"true", 401, 200}, {"false", 200, 401}, {"", 200, 200}} {
+		env := map[string]string{"AUTH_SECRET": secret, "AUTH_SECURE_COOKIES": tc.setting}
+		auth, err := newAuth(func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := newRouter(auth)
+		for _, c := range []struct {
+			cookies []*http.Cookie
+			want    int
+		}{{plain, tc.plain}, {secure, tc.secure}} {
+			req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+			for _, ck := range c.cookies {
+				req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+			}
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, req)
+			if w.Code != c.want {
+				t.Errorf("AUTH_SECURE_COOKIES=%q, cookie %s: %d, want %d", tc.setting, c.cookies[0].Name, w.Code, c.want)
+			}
+		}
+	}
+	env := map[string]string{"AUTH_SECRET": secret, "AUTH_SECURE_COOKIES": "yes"}
+	if _, err := newAuth(func(k string) string { return env[k] }, slog.Default()); err == nil {
+		t.Error(`AUTH_SECURE_COOKIES="yes" accepted`)
+	}
+}
