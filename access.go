@@ -58,28 +58,38 @@ func (s *state) readToken(c *gin.Context) core.Token {
 		return s.token
 	}
 	s.tokenDone = true
-	a := s.auth
-	variants := a.readVariants(c.Request)
+	variants := s.auth.readVariants(c.Request)
 	// A session cookie wins over an Authorization header, as in Auth.js's
 	// getToken; the header is read only when no variant's cookie was sent.
-	for _, bearer := range []bool{false, true} {
-		for _, v := range variants {
-			value, present := session.Value(c.Request, v.Names.Session)
-			if value == "" || present == bearer {
-				continue
-			}
-			t, err := v.Store.Load(c.Request.Context(), value)
-			if err != nil {
-				continue
-			}
-			s.raw, s.token = value, t
-			return t
+	sent := false
+	for _, v := range variants {
+		value, present := cookies.ReadChunked(c.Request, v.Names.Session)
+		sent = sent || present
+		if value != "" && s.load(c, v, value) {
+			return s.token
 		}
-		if anyCookie(c.Request, variants) {
-			break
+	}
+	if sent {
+		return nil
+	}
+	if value := session.Bearer(c.Request); value != "" {
+		for _, v := range variants {
+			if s.load(c, v, value) {
+				return s.token
+			}
 		}
 	}
 	return nil
+}
+
+// load decodes value with v's store and keeps the claims when it is valid.
+func (s *state) load(c *gin.Context, v *session.Variant, value string) bool {
+	t, err := v.Store.Load(c.Request.Context(), value)
+	if err != nil {
+		return false
+	}
+	s.raw, s.token = value, t
+	return true
 }
 
 // readVariants returns the cookie variants a request's session may use:
@@ -107,16 +117,6 @@ func (a *Auth) readVariants(r *http.Request) []*session.Variant {
 		return a.onlySecure
 	}
 	return a.onlyInsecure
-}
-
-// anyCookie reports whether r carries a session cookie of one of variants.
-func anyCookie(r *http.Request, variants []*session.Variant) bool {
-	for _, v := range variants {
-		if _, present := cookies.ReadChunked(r, v.Names.Session); present {
-			return true
-		}
-	}
-	return false
 }
 
 // readOnly reports whether a has no way to know its origin (neither URL nor

@@ -39,7 +39,7 @@ type oauthSite struct {
 	auth   *ginauth.Auth
 	corp   *providers.OAuth
 
-	logs     *lockedBuffer
+	logs     *oidctest.SyncBuffer
 	mu       sync.Mutex
 	accounts []*ginauth.Account
 	profiles []map[string]any
@@ -60,7 +60,7 @@ func newOAuthSite(t *testing.T, mode ginauth.Mode) *oauthSite {
 		uris = append(uris, origin+"/api/auth/callback/"+id)
 	}
 	op := oidctest.Start(t, oidctest.Options{RedirectURIs: uris})
-	s := &oauthSite{t: t, mode: mode, op: op, origin: origin, logs: &lockedBuffer{}}
+	s := &oauthSite{t: t, mode: mode, op: op, origin: origin, logs: &oidctest.SyncBuffer{}}
 	s.corp = providers.OIDC(providers.OIDCConfig{ID: "corp", Name: "Corp SSO", Issuer: op.Issuer(),
 		ClientID: op.ClientID(), ClientSecret: op.ClientSecret(),
 		Checks: []string{providers.CheckPKCE, providers.CheckState, providers.CheckNonce}})
@@ -582,30 +582,6 @@ func (s *oauthSite) tokenClaims(c *http.Client) map[string]any {
 	return out
 }
 
-// lockedBuffer is a log sink safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *lockedBuffer) Reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Reset()
-}
-
 func modeName(m ginauth.Mode) string {
 	if m == ginauth.ModeV4 {
 		return "v4"
@@ -824,7 +800,7 @@ func TestOAuthProfileSources(t *testing.T) {
 	r := gin.New()
 	auth.Mount(r)
 	srv := serveOn(t, ln, r, false)
-	s := &oauthSite{t: t, mode: ginauth.ModeV4, op: op, srv: srv, origin: origin, auth: auth, logs: &lockedBuffer{}}
+	s := &oauthSite{t: t, mode: ginauth.ModeV4, op: op, srv: srv, origin: origin, auth: auth, logs: &oidctest.SyncBuffer{}}
 	for _, id := range []string{"plain-oauth", "thin-oidc"} {
 		t.Run(id, func(t *testing.T) {
 			s.t = t

@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -98,7 +97,7 @@ func TestBrowserOIDC(t *testing.T) {
 			if len(extra) != 1 {
 				t.Fatalf("oauthProviders: %d providers, want the OIDC one", len(extra))
 			}
-			var logs syncBuffer
+			var logs oidctest.SyncBuffer
 			auth, err := newAuth(appURL, devSecret, mode, slog.New(slog.NewTextHandler(&logs, nil)), extra...)
 			if err != nil {
 				t.Fatal(err)
@@ -252,22 +251,4 @@ func oidcAccountGetsNoDemoRole(t *testing.T, mode ginauth.Mode) {
 	if res := get(srv.URL + "/admin"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("/admin as the provider's user 1: %d, want 403", res.StatusCode)
 	}
-}
-
-// syncBuffer collects the app's log from the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -34,11 +34,7 @@ func (h *Handler) callback(r *request) {
 	}
 	// Email callbacks plug in here.
 	h.log(r.ctx, "callback not supported by provider", errUnsupported, "provider", p.ID(), "type", p.Type())
-	if h.o.Mode == core.ModeV4 {
-		r.fail(core.CodeCallback, nil, http.StatusOK)
-		return
-	}
-	r.fail(core.CodeConfiguration, nil, http.StatusOK)
+	r.failMode(core.CodeCallback, core.CodeConfiguration)
 }
 
 func quoteProvider(id string) string {

@@ -106,11 +106,7 @@ func (h *Handler) oauthSignIn(r *request, p oauthProvider) {
 // v4, Configuration in v5.
 func (h *Handler) oauthSignInFailed(r *request, p providers.Provider, err error) {
 	h.log(r.ctx, "starting OAuth sign-in", err, "provider", p.ID())
-	if h.o.Mode == core.ModeV4 {
-		r.fail(core.CodeOAuthSignin, nil, http.StatusOK)
-		return
-	}
-	r.fail(core.CodeConfiguration, nil, http.StatusOK)
+	r.failMode(core.CodeOAuthSignin, core.CodeConfiguration)
 }
 
 // oauthCallback answers GET /callback/:provider (and the POST of
@@ -129,11 +125,7 @@ func (h *Handler) oauthCallback(r *request, p oauthProvider) {
 	if code := params.Get("error"); code != "" {
 		err := &providers.CallbackError{Code: code, Description: params.Get("error_description"), URI: params.Get("error_uri")}
 		h.log(r.ctx, "provider returned an error", err, "provider", p.ID())
-		if h.o.Mode == core.ModeV4 {
-			r.fail(core.CodeCallback, nil, http.StatusOK)
-			return
-		}
-		r.fail(core.CodeOAuthCallbackErr, nil, http.StatusOK)
+		r.failMode(core.CodeCallback, core.CodeOAuthCallbackErr)
 		return
 	}
 	sealer := r.v.Checks
@@ -182,9 +174,5 @@ func (h *Handler) oauthCallback(r *request, p oauthProvider) {
 // exchange: OAuthCallback in v4, Configuration in v5, as Auth.js does.
 func (h *Handler) oauthCallbackFailed(r *request, p providers.Provider, err error) {
 	h.log(r.ctx, "OAuth callback failed", err, "provider", p.ID())
-	if h.o.Mode == core.ModeV4 {
-		r.fail(core.CodeOAuthCallback, nil, http.StatusOK)
-		return
-	}
-	r.fail(core.CodeConfiguration, nil, http.StatusOK)
+	r.failMode(core.CodeOAuthCallback, core.CodeConfiguration)
 }

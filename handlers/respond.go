@@ -125,6 +125,16 @@ func (r *request) fail(code string, extra url.Values, v4Status int) {
 	r.redirectTo(target, http.StatusOK)
 }
 
+// failMode fails with v4Code in v4 mode and v5Code in v5 mode, where the
+// two dialects name the same failure differently.
+func (r *request) failMode(v4Code, v5Code string) {
+	if r.h.o.Mode == core.ModeV4 {
+		r.fail(v4Code, nil, http.StatusOK)
+		return
+	}
+	r.fail(v5Code, nil, http.StatusOK)
+}
+
 // encodeOrdered encodes q with the key first first, the rest sorted.
 func encodeOrdered(q url.Values, first string) string {
 	s := url.Values{first: q[first]}.Encode()

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"reflect"
 	"time"
 
 	"github.com/ginauth/ginauth/internal/cookies"
@@ -61,7 +60,6 @@ func (h *Handler) refreshSession(r *request, trigger core.Trigger, data any) any
 		r.clearSession()
 		return h.emptySession()
 	}
-	decoded := claims
 	token := claims.Clone()
 	given := token
 	if cb := h.o.Callbacks.JWT; cb != nil {
@@ -83,11 +81,11 @@ func (h *Handler) refreshSession(r *request, trigger core.Trigger, data any) any
 		return h.emptySession()
 	}
 	src := token
-	if h.o.Mode == core.ModeV4 && reflect.ValueOf(token).UnsafePointer() != reflect.ValueOf(given).UnsafePointer() {
+	if h.o.Mode == core.ModeV4 {
 		// v4 builds the user from the decoded token object, which is the
 		// one the JWT callback received: changes made to it in place show,
 		// a token returned as a new object does not.
-		src = decoded
+		src = given
 	}
 	sess := core.SessionFromToken(src, expires)
 	if cb := h.o.Callbacks.Session; cb != nil {

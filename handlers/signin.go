@@ -95,15 +95,11 @@ func (h *Handler) signIn(r *request) {
 	}
 	// Email providers plug in here.
 	h.log(r.ctx, "sign-in not supported by provider", errUnsupported, "provider", p.ID(), "type", p.Type())
-	if h.o.Mode == core.ModeV4 {
-		code := core.CodeOAuthSignin
-		if p.Type() == providers.TypeEmail {
-			code = core.CodeEmailSignin
-		}
-		r.fail(code, nil, http.StatusOK)
-		return
+	v4Code := core.CodeOAuthSignin
+	if p.Type() == providers.TypeEmail {
+		v4Code = core.CodeEmailSignin
 	}
-	r.fail(core.CodeConfiguration, nil, http.StatusOK)
+	r.failMode(v4Code, core.CodeConfiguration)
 }
 
 // csrfFailed answers a POST whose CSRF token is missing or wrong: v4

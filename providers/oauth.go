@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -406,7 +407,7 @@ func (p *OAuth) Validate() error {
 			return fmt.Errorf("providers: unknown check %q", c)
 		}
 	}
-	if slicesContains(p.checks, CheckNonce) && p.typ != TypeOIDC {
+	if slices.Contains(p.checks, CheckNonce) && p.typ != TypeOIDC {
 		return errors.New("providers: the nonce check needs an OpenID Connect provider")
 	}
 	return nil
@@ -418,15 +419,6 @@ func checkURL(name, raw string) error {
 		return fmt.Errorf("providers: %s must be an absolute http(s) URL, got %q", name, raw)
 	}
 	return nil
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // AuthorizationRequest is what the sign-in endpoint needs from a provider
@@ -623,14 +615,22 @@ func (p *OAuth) discover(ctx context.Context) (*oidc.Provider, error) {
 		return d, nil
 	})
 	discoveryJoined()
+	return await[*oidc.Provider](ctx, ch)
+}
+
+// await returns the result of a shared call, or the context's error when
+// the caller stops waiting first (the call goes on for the others).
+func await[T any](ctx context.Context, ch <-chan singleflight.Result) (T, error) {
 	select {
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	case res := <-ch:
 		if res.Err != nil {
-			return nil, res.Err
+			var zero T
+			return zero, res.Err
 		}
-		return res.Val.(*oidc.Provider), nil
+		return res.Val.(T), nil
 	}
 }
 

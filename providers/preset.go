@@ -1,10 +1,12 @@
 package providers
 
+import "cmp"
+
 // oauthPreset builds an OAuth 2.0 preset from its declaration d and the
 // application's settings c: the registration, then any override.
 func oauthPreset(c OAuthConfig, d OAuth2Config) *OAuth {
 	d.ClientID, d.ClientSecret, d.HTTPClient = c.ClientID, c.ClientSecret, c.HTTPClient
-	d.ID, d.Name = pick(c.ID, d.ID), pick(c.Name, d.Name)
+	d.ID, d.Name = cmp.Or(c.ID, d.ID), cmp.Or(c.Name, d.Name)
 	if len(c.Scopes) > 0 {
 		d.Scopes = c.Scopes
 	}
@@ -22,7 +24,7 @@ func oauthPreset(c OAuthConfig, d OAuth2Config) *OAuth {
 // the application's settings c. d.Issuer is used when c.Issuer is empty.
 func oidcPreset(c OAuthConfig, d OIDCConfig) *OAuth {
 	d.ClientID, d.ClientSecret, d.HTTPClient = c.ClientID, c.ClientSecret, c.HTTPClient
-	d.ID, d.Name, d.Issuer = pick(c.ID, d.ID), pick(c.Name, d.Name), pick(c.Issuer, d.Issuer)
+	d.ID, d.Name, d.Issuer = cmp.Or(c.ID, d.ID), cmp.Or(c.Name, d.Name), cmp.Or(c.Issuer, d.Issuer)
 	if len(c.Scopes) > 0 {
 		d.Scopes = c.Scopes
 	}
@@ -34,13 +36,6 @@ func oidcPreset(c OAuthConfig, d OIDCConfig) *OAuth {
 		d.Profile = c.Profile
 	}
 	return OIDC(d)
-}
-
-func pick(override, def string) string {
-	if override != "" {
-		return override
-	}
-	return def
 }
 
 func mergeParams(base, over map[string]string) map[string]string {

@@ -29,13 +29,3 @@ func object(profile map[string]any, key string) map[string]any {
 	m, _ := profile[key].(map[string]any)
 	return m
 }
-
-// pickString returns the first non-empty value.
-func pickString(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -80,7 +81,7 @@ func githubUserInfo(ctx context.Context, client *http.Client, tokens *Tokens) (m
 func githubProfile(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
 	return &User{
 		ID:    String(p, "id"),
-		Name:  pickString(String(p, "name"), String(p, "login")),
+		Name:  cmp.Or(String(p, "name"), String(p, "login")),
 		Email: String(p, "email"),
 		Image: String(p, "avatar_url"),
 	}, nil
@@ -126,7 +127,7 @@ func GitLab(c OAuthConfig) *OAuth {
 		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
 			return &User{
 				ID:    String(p, "id"),
-				Name:  pickString(String(p, "name"), String(p, "username")),
+				Name:  cmp.Or(String(p, "name"), String(p, "username")),
 				Email: String(p, "email"),
 				Image: String(p, "avatar_url"),
 			}, nil
@@ -153,7 +154,7 @@ func Discord(c OAuthConfig) *OAuth {
 			id := String(p, "id")
 			return &User{
 				ID:    id,
-				Name:  pickString(String(p, "global_name"), String(p, "username")),
+				Name:  cmp.Or(String(p, "global_name"), String(p, "username")),
 				Email: String(p, "email"),
 				Image: discordAvatar(id, String(p, "avatar"), String(p, "discriminator")),
 			}, nil
@@ -373,7 +374,7 @@ func Bitbucket(c OAuthConfig) *OAuth {
 		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
 			return &User{
 				ID:    String(p, "account_id"),
-				Name:  pickString(String(p, "display_name"), String(p, "username")),
+				Name:  cmp.Or(String(p, "display_name"), String(p, "username")),
 				Image: String(object(object(p, "links"), "avatar"), "href"),
 			}, nil
 		},

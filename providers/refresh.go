@@ -40,16 +40,12 @@ func (p *OAuth) Refresh(ctx context.Context, refreshToken string) (*Tokens, erro
 		return t, nil
 	})
 	refreshJoined()
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, res.Err
-		}
-		t := *res.Val.(*Tokens)
-		return &t, nil
+	shared, err := await[*Tokens](ctx, ch)
+	if err != nil {
+		return nil, err
 	}
+	t := *shared // each caller gets its own copy
+	return &t, nil
 }
 
 // RefreshClaims keeps the provider tokens stored in session claims fresh,

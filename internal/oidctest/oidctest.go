@@ -157,7 +157,7 @@ func Start(t testing.TB, opts Options) *Provider {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NODE_NO_WARNINGS=1")
 	cmd.WaitDelay = 5 * time.Second
-	stderr := &syncBuffer{}
+	stderr := &SyncBuffer{}
 	cmd.Stderr = stderr
 	stdin, err := cmd.StdinPipe() // held open: the provider exits when it closes
 	if err != nil {
@@ -342,19 +342,30 @@ func NodePath(t testing.TB) string {
 	return node
 }
 
-type syncBuffer struct {
+// SyncBuffer collects output written from several goroutines, such as a
+// child process's stderr or a test server's log.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+// String returns what was written so far.
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Reset discards what was written.
+func (s *SyncBuffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Reset()
 }

@@ -143,15 +143,21 @@ func Value(r *http.Request, name string) (value string, present bool) {
 	if present {
 		return value, true
 	}
+	return Bearer(r), false
+}
+
+// Bearer returns the token of an "Authorization: Bearer <token>" header
+// (percent-decoded, as getToken does), or "".
+func Bearer(r *http.Request) string {
 	auth := r.Header.Get("Authorization")
-	if len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ") {
-		v := strings.TrimSpace(auth[7:])
-		if strings.IndexByte(v, '%') >= 0 {
-			if d, err := url.PathUnescape(v); err == nil {
-				v = d
-			}
-		}
-		return v, false
+	if len(auth) <= 7 || !strings.EqualFold(auth[:7], "bearer ") {
+		return ""
 	}
-	return "", false
+	v := strings.TrimSpace(auth[7:])
+	if strings.IndexByte(v, '%') >= 0 {
+		if d, err := url.PathUnescape(v); err == nil {
+			v = d
+		}
+	}
+	return v
 }
