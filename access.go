@@ -2,11 +2,12 @@ package ginauth
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/cookies"
-	"github.com/ginauth/ginauth/internal/core"
 	"github.com/ginauth/ginauth/internal/session"
 )
 
@@ -14,16 +15,18 @@ import (
 // nothing else can collide with it or forge it.
 type stateKey struct{}
 
-// state is what ginauth knows about one request, computed lazily once.
+// state is what ginauth knows about one request, computed once. It is safe
+// for concurrent use: gin.Context.Copy shares it between the request's
+// handler and the goroutines it hands copies to.
 type state struct {
 	auth *Auth
 
-	tokenDone bool
-	raw       string     // the session value the token was decoded from
-	token     core.Token // shared with the verified-token cache: read-only
+	tokenOnce sync.Once
+	raw       string        // the session value the token was decoded from
+	token     authjs.Claims // shared with the verified-token cache: read-only
 
-	sessionDone bool
-	session     *SessionData
+	sessionOnce sync.Once
+	session     *authjs.Session
 }
 
 // state returns the request's state for a, attaching a new one when none
@@ -53,43 +56,39 @@ func lookup(c *gin.Context) *state {
 }
 
 // readToken decodes the session once per request.
-func (s *state) readToken(c *gin.Context) core.Token {
-	if s.tokenDone {
-		return s.token
-	}
-	s.tokenDone = true
-	variants := s.auth.readVariants(c.Request)
-	// A session cookie wins over an Authorization header, as in Auth.js's
-	// getToken; the header is read only when no variant's cookie was sent.
+func (s *state) readToken(c *gin.Context) authjs.Claims {
+	s.tokenOnce.Do(func() { s.raw, s.token = s.auth.readToken(c.Request) })
+	return s.token
+}
+
+// readToken finds the request's session value and decodes it. A session
+// cookie wins over an Authorization header, as in Auth.js's getToken: the
+// header is read only when no variant's cookie was sent at all, so that a
+// stolen token sent as a header cannot stand in for a cookie that failed.
+func (a *Auth) readToken(r *http.Request) (string, authjs.Claims) {
+	variants := a.readVariants(r)
 	sent := false
 	for _, v := range variants {
-		value, present := cookies.ReadChunked(c.Request, v.Names.Session)
+		value, present := cookies.ReadChunked(r, v.Names.Session)
 		sent = sent || present
-		if value != "" && s.load(c, v, value) {
-			return s.token
+		if value == "" {
+			continue
+		}
+		if t, err := v.Store.Load(r.Context(), value); err == nil {
+			return value, t
 		}
 	}
 	if sent {
-		return nil
+		return "", nil
 	}
-	if value := session.Bearer(c.Request); value != "" {
+	if value := session.Bearer(r); value != "" {
 		for _, v := range variants {
-			if s.load(c, v, value) {
-				return s.token
+			if t, err := v.Store.Load(r.Context(), value); err == nil {
+				return value, t
 			}
 		}
 	}
-	return nil
-}
-
-// load decodes value with v's store and keeps the claims when it is valid.
-func (s *state) load(c *gin.Context, v *session.Variant, value string) bool {
-	t, err := v.Store.Load(c.Request.Context(), value)
-	if err != nil {
-		return false
-	}
-	s.raw, s.token = value, t
-	return true
+	return "", nil
 }
 
 // readVariants returns the cookie variants a request's session may use:
@@ -130,57 +129,59 @@ func (a *Auth) readOnly() bool { return a.site.Origin == "" && !a.site.TrustHost
 func (a *Auth) unconfigured(c *gin.Context) {
 	a.logger.ErrorContext(c.Request.Context(), "ginauth: the endpoints need Config.URL (or TrustHost behind a proxy); this Auth only reads sessions",
 		"path", c.Request.URL.Path)
-	msg := "There was a problem with the server configuration. Check the server logs for more information."
-	if a.cfg.Mode == ModeV4 {
-		msg = "There is a problem with the server configuration. Check the server logs for more information."
-	}
 	c.Header("Cache-Control", "private, no-cache, no-store")
-	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"message": msg})
+	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"message": a.dialect.ConfigErrorMessage})
 }
 
 // Session returns the current session, decoded from the request's session
-// cookie (or an "Authorization: Bearer" token) once per request and shaped by
-// the Session callback. It returns (nil, false) when there is no valid
-// session, or when no ginauth middleware (Mount, Middleware, RequireAuth)
-// runs on the route. It never panics.
+// cookie (or an "Authorization: Bearer" token) once per request and shaped
+// by the Session callback. It returns (nil, false) when there is no valid
+// session, when the Session callback refuses it, or when no ginauth
+// middleware (Middleware, RequireAuth) runs on the route. It never panics,
+// and it is safe to call from several goroutines holding copies of c
+// (gin.Context.Copy).
 //
 // The session's Expires is the token's expiry. Unlike GET /api/auth/session,
 // Session neither runs the JWT callback nor extends the session.
-func Session(c *gin.Context) (*SessionData, bool) {
+func Session(c *gin.Context) (*authjs.Session, bool) {
 	s := lookup(c)
 	if s == nil {
 		return nil, false
 	}
-	if s.sessionDone {
-		return s.session, s.session != nil
-	}
-	s.sessionDone = true
+	s.sessionOnce.Do(func() { s.session = s.buildSession(c) })
+	return s.session, s.session != nil
+}
+
+// buildSession shapes the request's session through the Session callback.
+func (s *state) buildSession(c *gin.Context) *authjs.Session {
 	tok := s.readToken(c)
 	if tok == nil {
-		return nil, false
+		return nil
 	}
 	exp, _ := tok.Expires()
-	sess := core.SessionFromToken(tok, exp)
-	if cb := s.auth.cfg.Callbacks.Session; cb != nil {
-		out, err := cb(c.Request.Context(), core.SessionParams{Session: sess, Token: tok.Clone()})
-		if err != nil || out == nil {
-			if err != nil {
-				s.auth.logger.ErrorContext(c.Request.Context(), "ginauth: session callback failed", "error", err.Error())
-			}
-			return nil, false
-		}
-		sess = out
+	sess := authjs.SessionFromClaims(tok, exp)
+	cb := s.auth.cfg.Callbacks.Session
+	if cb == nil {
+		return sess
 	}
-	s.session = sess
-	return sess, true
+	ctx := c.Request.Context()
+	out, err := cb(ctx, authjs.SessionParams{Session: sess, Token: tok.Clone()})
+	if err != nil {
+		s.auth.logger.ErrorContext(ctx, "ginauth: session callback ended the session", "error", err.Error())
+	}
+	if err != nil || out == nil {
+		return nil
+	}
+	return out
 }
 
 // Token returns the claims of the current session token, as Auth.js's
-// getToken does: name, email, picture, sub, iat, exp, jti and whatever the JWT
-// callback added. The result is the caller's own copy. It returns
-// (nil, false) when there is no valid session or no ginauth middleware on the
-// route.
-func Token(c *gin.Context) (core.Token, bool) {
+// getToken does: name, email, picture, sub, iat, exp, jti and whatever the
+// JWT callback added. The result is the caller's own copy. It returns
+// (nil, false) when there is no valid session or no ginauth middleware on
+// the route. Like Session, it is safe for concurrent use through copies
+// of c.
+func Token(c *gin.Context) (authjs.Claims, bool) {
 	s := lookup(c)
 	if s == nil {
 		return nil, false
@@ -196,13 +197,10 @@ func Token(c *gin.Context) (core.Token, bool) {
 // (the session cookie's value, reassembled from its chunks, or the Bearer
 // token), so that a handler calling another API that shares the secret can
 // forward it as "Authorization: Bearer <token>". It returns ("", false)
-// without a valid session.
-func (a *Auth) SessionToken(c *gin.Context) (string, bool) {
-	if c == nil {
-		return "", false
-	}
-	s := a.state(c)
-	if s.readToken(c) == nil {
+// without a valid session or without a ginauth middleware on the route.
+func SessionToken(c *gin.Context) (string, bool) {
+	s := lookup(c)
+	if s == nil || s.readToken(c) == nil {
 		return "", false
 	}
 	return s.raw, true

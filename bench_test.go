@@ -19,13 +19,14 @@ func benchSetup(b *testing.B, cacheSize int) (*gin.Engine, *http.Cookie) {
 		Secret:         testSecret,
 		URL:            "http://localhost:8080",
 		TokenCacheSize: cacheSize,
-		Providers:      []providers.Provider{providers.Credentials(providers.CredentialsConfig{Authorize: authorize})},
+		Providers:      []providers.Provider{providers.Credentials{Authorize: authorize}},
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	r := gin.New()
 	r.GET("/bare", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	r.GET("/protected", auth.RequireAuth(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
 	r.GET("/session", auth.RequireAuth(), func(c *gin.Context) {

@@ -13,14 +13,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/providers"
 )
 
 // checkPassword is a stand-in for a lookup in a user table; real code
 // compares bcrypt or argon2 hashes.
-func checkPassword(_ context.Context, c map[string]string) (*ginauth.User, error) {
+func checkPassword(_ context.Context, c map[string]string, _ *authjs.Request) (*authjs.User, error) {
 	if c["username"] == "alice" && subtle.ConstantTimeCompare([]byte(c["password"]), []byte("wonderland")) == 1 {
-		return &ginauth.User{ID: "1", Name: "Alice", Email: "alice@example.com"}, nil
+		return &authjs.User{ID: "1", Name: "Alice", Email: "alice@example.com"}, nil
 	}
 	return nil, nil // wrong credentials: the client sees error=CredentialsSignin
 }
@@ -63,7 +64,7 @@ func ExampleNew() {
 		Secret: "a-secret-of-at-least-32-bytes-from-AUTH_SECRET",
 		URL:    "http://localhost:8080",
 		Providers: []providers.Provider{
-			providers.Credentials(providers.CredentialsConfig{Authorize: checkPassword}),
+			providers.Credentials{Authorize: checkPassword},
 		},
 	})
 	if err != nil {
@@ -71,6 +72,7 @@ func ExampleNew() {
 		return
 	}
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 
 	w := get(r, "/api/auth/providers", nil)
@@ -89,9 +91,10 @@ func ExampleSession() {
 	auth, _ := ginauth.New(ginauth.Config{
 		Secret:    "a-secret-of-at-least-32-bytes-from-AUTH_SECRET",
 		URL:       "http://localhost:8080",
-		Providers: []providers.Provider{providers.Credentials(providers.CredentialsConfig{Authorize: checkPassword})},
+		Providers: []providers.Provider{providers.Credentials{Authorize: checkPassword}},
 	})
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	r.GET("/hello", func(c *gin.Context) {
 		s, ok := ginauth.Session(c)
@@ -115,9 +118,10 @@ func ExampleAuth_RequireAuth() {
 	auth, _ := ginauth.New(ginauth.Config{
 		Secret:    "a-secret-of-at-least-32-bytes-from-AUTH_SECRET",
 		URL:       "http://localhost:8080",
-		Providers: []providers.Provider{providers.Credentials(providers.CredentialsConfig{Authorize: checkPassword})},
+		Providers: []providers.Provider{providers.Credentials{Authorize: checkPassword}},
 	})
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	api := r.Group("/api", auth.RequireAuth())
 	api.GET("/me", func(c *gin.Context) {
@@ -153,9 +157,10 @@ func ExampleToken() {
 	auth, _ := ginauth.New(ginauth.Config{
 		Secret:    "a-secret-of-at-least-32-bytes-from-AUTH_SECRET",
 		URL:       "http://localhost:8080",
-		Providers: []providers.Provider{providers.Credentials(providers.CredentialsConfig{Authorize: checkPassword})},
+		Providers: []providers.Provider{providers.Credentials{Authorize: checkPassword}},
 	})
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	r.GET("/claims", func(c *gin.Context) {
 		tok, ok := ginauth.Token(c)
@@ -168,4 +173,97 @@ func ExampleToken() {
 	})
 	fmt.Println(get(r, "/claims", signIn(r)).Body.String())
 	// Output: sub=1 email=alice@example.com exp=true
+}
+
+// Mount serves the endpoints from a group, whose middleware then runs
+// before them; Middleware, attached on its own, makes the session readable
+// by the application's routes.
+func ExampleAuth_Mount() {
+	auth, _ := ginauth.New(ginauth.Config{
+		Secret:    "a-secret-of-at-least-32-bytes-from-AUTH_SECRET",
+		URL:       "http://localhost:8080",
+		Providers: []providers.Provider{providers.Credentials{Authorize: checkPassword}},
+	})
+	r := gin.New()
+	r.Use(auth.Middleware())
+	api := r.Group("/api", func(c *gin.Context) {
+		c.Header("X-API", "v1") // applies to the endpoints under /api/auth too
+	})
+	auth.Mount(api) // the default base path is /api/auth
+	api.GET("/me", auth.RequireAuth(), func(c *gin.Context) {
+		s, _ := ginauth.Session(c)
+		c.String(http.StatusOK, s.User.Name)
+	})
+
+	w := get(r, "/api/auth/csrf", nil)
+	fmt.Println(w.Code, w.Header().Get("X-API"))
+	fmt.Println(get(r, "/api/me", signIn(r)).Body.String())
+	// Output:
+	// 200 v1
+	// Alice
+}
+
+// Handlers routes the endpoints one by one, here with a limit on
+// credentials sign-ins that the other endpoints do not pay for.
+func ExampleAuth_Handlers() {
+	auth, _ := ginauth.New(ginauth.Config{
+		Secret:    "a-secret-of-at-least-32-bytes-from-AUTH_SECRET",
+		URL:       "http://localhost:8080",
+		Providers: []providers.Provider{providers.Credentials{Authorize: checkPassword}},
+	})
+	attempts := 0
+	limit := func(c *gin.Context) {
+		if attempts++; attempts > 1 {
+			c.AbortWithStatusJSON(http.StatusTooManyRequests, gin.H{"message": "Try again later"})
+		}
+	}
+	e := auth.Handlers()
+	r := gin.New()
+	g := r.Group("/api/auth")
+	g.GET("/csrf", e.CSRF)
+	g.GET("/providers", e.Providers)
+	g.POST("/callback/:provider", limit, e.Callback)
+
+	fmt.Println(signIn(r) != nil) // the first sign-in passes the limit
+	fmt.Println(signIn(r) != nil) // the second does not
+	fmt.Println(get(r, "/api/auth/providers", nil).Code)
+	// Output:
+	// true
+	// false
+	// 200
+}
+
+// SessionToken forwards the caller's session to another service that
+// shares the secret.
+func ExampleSessionToken() {
+	auth, _ := ginauth.New(ginauth.Config{
+		Secret:    "a-secret-of-at-least-32-bytes-from-AUTH_SECRET",
+		URL:       "http://localhost:8080",
+		Providers: []providers.Provider{providers.Credentials{Authorize: checkPassword}},
+	})
+	// The other service only reads sessions: no URL, no endpoints.
+	orders, _ := ginauth.New(ginauth.Config{Secret: "a-secret-of-at-least-32-bytes-from-AUTH_SECRET"})
+	svc := gin.New()
+	svc.GET("/orders", orders.RequireAuth(), func(c *gin.Context) {
+		s, _ := ginauth.Session(c)
+		c.String(http.StatusOK, "orders of %s", s.User.Email)
+	})
+
+	r := gin.New()
+	r.Use(auth.Middleware())
+	auth.Mount(r)
+	r.GET("/my-orders", func(c *gin.Context) {
+		token, ok := ginauth.SessionToken(c)
+		if !ok {
+			c.Status(http.StatusUnauthorized)
+			return
+		}
+		req := httptest.NewRequest(http.MethodGet, "/orders", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		svc.ServeHTTP(w, req) // in production: an HTTP call to the service
+		c.String(w.Code, w.Body.String())
+	})
+	fmt.Println(get(r, "/my-orders", signIn(r)).Body.String())
+	// Output: orders of alice@example.com
 }

@@ -9,34 +9,49 @@
 // a Next.js or Nuxt front end sharing the secret reads ginauth's sessions and
 // ginauth reads theirs.
 //
-// Inside handlers, Session(c) returns the current session and Token(c) the
-// token's claims, read from the request itself and decoded once per request.
-// RequireAuth protects routes: a JSON 401 for APIs, a redirect to the sign-in
-// page for pages, and authorization checks (roles, claims, any predicate).
+// Middleware makes the session readable in the handlers after it:
+// Session(c) returns it and Token(c) the token's claims, read from the
+// request itself and decoded once per request. RequireAuth protects routes:
+// a JSON 401 for APIs, a redirect to the sign-in page for pages, and
+// authorization checks (roles, claims, any predicate).
+//
+// # Packages
+//
+// The module is layered so that its import graph is a DAG: authjs holds the
+// nouns every layer shares (User, Account, Claims, Session, the callbacks
+// and their parameters); providers declares the sign-in methods as plain
+// data; handlers names the endpoints as Gin handlers; this package
+// assembles an Auth from them. Nothing imports this package, and the
+// machinery (the token codec, cookies, CSRF, the OAuth engines, the
+// dialects) lives under internal/, where it can change without changing
+// what applications see.
 package ginauth
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/handlers"
 	"github.com/ginauth/ginauth/internal/checks"
 	"github.com/ginauth/ginauth/internal/cookies"
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/internal/dialect"
+	"github.com/ginauth/ginauth/internal/endpoint"
 	"github.com/ginauth/ginauth/internal/jwe"
 	"github.com/ginauth/ginauth/internal/pages"
 	"github.com/ginauth/ginauth/internal/session"
 	"github.com/ginauth/ginauth/providers"
 )
 
-// DefaultBasePath is where Mount serves the endpoints unless
-// Config.BasePath says otherwise.
+// DefaultBasePath is where the endpoints are served unless Config.BasePath
+// says otherwise.
 const DefaultBasePath = "/api/auth"
 
 // DefaultSessionMaxAge is how long a session lasts without activity: 30 days,
@@ -46,13 +61,57 @@ const DefaultSessionMaxAge = 30 * 24 * time.Hour
 // DefaultTokenCacheSize bounds the cache of verified session tokens.
 const DefaultTokenCacheSize = 10_000
 
+// MinSecretLen is the shortest secret New accepts, in bytes.
+const MinSecretLen = 32
+
+// Mode selects the Auth.js dialect spoken on the wire.
+type Mode int
+
+const (
+	// ModeV5 speaks Auth.js v5 (@auth/core, next-auth@5): authjs.* cookies,
+	// A256CBC-HS512 tokens keyed by the cookie's name, null for an empty
+	// session. It is the default.
+	ModeV5 Mode = iota
+	// ModeV4 speaks NextAuth.js v4 (next-auth@4, @sidebase/nuxt-auth):
+	// next-auth.* cookies, A256GCM tokens, {} for an empty session.
+	ModeV4
+)
+
+// String returns "v5" or "v4".
+func (m Mode) String() string {
+	if m == ModeV4 {
+		return "v4"
+	}
+	return "v5"
+}
+
+func (m Mode) dialect() *dialect.Dialect {
+	if m == ModeV4 {
+		return dialect.V4
+	}
+	return dialect.V5
+}
+
+// Errors of New and Refresh, matched with errors.Is.
+var (
+	// ErrConfig is wrapped by every error New returns.
+	ErrConfig = errors.New("ginauth: invalid configuration")
+	// ErrNoSecret reports that no secret was configured.
+	ErrNoSecret = fmt.Errorf("%w: a secret is required (set Config.Secret, e.g. from AUTH_SECRET; generate one with `openssl rand -base64 32`)", ErrConfig)
+	// ErrShortSecret reports a secret shorter than MinSecretLen bytes.
+	ErrShortSecret = fmt.Errorf("%w: every secret must be at least %d bytes long", ErrConfig, MinSecretLen)
+	// ErrUnknownProvider reports a provider id that names no OAuth or
+	// OpenID Connect provider of the Auth.
+	ErrUnknownProvider = errors.New("ginauth: no such OAuth provider")
+)
+
 // Config configures an Auth. Only Secret, URL (or TrustHost) and Providers
 // are needed in most applications.
 type Config struct {
 	// Secret encrypts session tokens and signs CSRF tokens. It must be at
-	// least 32 bytes of high-entropy text (`openssl rand -base64 32`) and be
-	// the same as the AUTH_SECRET of any Next.js or Nuxt app sharing the
-	// sessions. Whoever knows it can mint sessions.
+	// least MinSecretLen bytes of high-entropy text (`openssl rand -base64
+	// 32`) and be the same as the AUTH_SECRET of any Next.js or Nuxt app
+	// sharing the sessions. Whoever knows it can mint sessions.
 	Secret string
 	// PreviousSecrets are older secrets still accepted for decryption, to
 	// rotate Secret without signing everyone out (Auth.js v5's secret array
@@ -62,9 +121,9 @@ type Config struct {
 	// URL is the application's public origin, optionally with the base path:
 	// "https://app.example.com" or "https://app.example.com/api/auth" (as
 	// AUTH_URL). It decides the redirect origin and whether cookies are
-	// __Secure-. Required for Mount unless TrustHost is set; an Auth with
-	// neither only reads sessions (Middleware, Session, RequireAuth), trying
-	// the __Secure- cookie name and the plain one.
+	// __Secure-. Required for the endpoints unless TrustHost is set; an Auth
+	// with neither only reads sessions (Middleware, Session, RequireAuth),
+	// trying the __Secure- cookie name and the plain one.
 	URL string
 	// TrustHost derives the origin from X-Forwarded-Proto and
 	// X-Forwarded-Host (or Host) when URL is empty. Enable it only behind a
@@ -77,12 +136,13 @@ type Config struct {
 	// Mode selects the Auth.js v5 dialect (default) or NextAuth.js v4.
 	Mode Mode
 
-	// Providers are the sign-in methods, shown in this order.
+	// Providers are the sign-in methods, shown in this order. Ids must
+	// match [A-Za-z0-9_-]{1,64} and be unique.
 	Providers []providers.Provider
 	// Callbacks customise sign-in, redirects, the token and the session.
-	Callbacks Callbacks
+	Callbacks authjs.Callbacks
 	// Events are notified of sign-ins, sign-outs and session reads.
-	Events Events
+	Events authjs.Events
 	// Pages replace the built-in pages with the application's own.
 	Pages Pages
 	// Brand customises the built-in pages.
@@ -113,34 +173,55 @@ type Config struct {
 // SessionConfig configures sessions.
 type SessionConfig struct {
 	// MaxAge is how long a session lives after its last refresh;
-	// DefaultSessionMaxAge when zero.
+	// DefaultSessionMaxAge when zero, at least a second.
 	MaxAge time.Duration
 }
 
 // CookieConfig adjusts cookies. Names must match the JavaScript side when
-// sessions are shared; in v5 the session cookie name is also the key
+// sessions are shared; in v5 the session cookie's name is also the key
 // derivation salt.
 type CookieConfig struct {
-	// SessionToken overrides the session cookie name.
-	SessionToken string
-	// Domain sets the Domain attribute (for sharing across subdomains).
+	// SessionName replaces the session cookie's name (authjs.session-token,
+	// next-auth.session-token, with __Secure- on https).
+	SessionName string
+	// Domain sets the Domain attribute, to share cookies across
+	// subdomains. It is never set on the __Host- CSRF cookie.
 	Domain string
 	// Secure forces __Secure- names and the Secure attribute on (true) or
 	// off (false); nil derives it from the origin's scheme.
 	Secure *bool
 }
 
-// Pages are paths of the application's own pages used instead of the
-// built-in ones, such as "/login".
-type Pages = handlers.Pages
+// Pages are paths of the application's own pages, used instead of the
+// built-in ones. Each is a path on the application's origin, such as
+// "/login"; empty means the built-in page.
+type Pages struct {
+	// SignIn receives ?callbackUrl= and, after a failure, ?error=<code>.
+	SignIn string
+	// SignOut replaces the sign-out confirmation page.
+	SignOut string
+	// Error receives ?error=<code>.
+	Error string
+	// VerifyRequest replaces the "check your email" page.
+	VerifyRequest string
+}
 
-// Brand customises the built-in pages: a name, a logo URL and an accent
-// colour (#rgb or #rrggbb).
-type Brand = pages.Brand
+// Brand customises the built-in pages.
+type Brand struct {
+	// Name is shown in the page title and heading; default "Sign in".
+	Name string
+	// LogoURL is an image shown above the card (same origin, https: or
+	// data: URLs, which the pages' Content-Security-Policy allows).
+	LogoURL string
+	// Color is the accent colour of buttons and links, as #rgb or #rrggbb;
+	// default #346df1.
+	Color string
+}
 
 // Auth is a configured authentication service. It is safe for concurrent use.
 type Auth struct {
 	cfg      Config
+	dialect  *dialect.Dialect
 	basePath string
 	site     *session.Site
 	insecure *session.Variant
@@ -148,21 +229,19 @@ type Auth struct {
 	// onlyInsecure, onlySecure and both are the lists readVariants
 	// returns, built once so that reading a session allocates nothing.
 	onlyInsecure, onlySecure, both []*session.Variant
-	handler                        *handlers.Handler
+	endpoints                      *endpoint.Handler
 	logger                         *slog.Logger
 }
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
 // New validates cfg and returns an Auth. It never panics; every problem is an
-// error wrapping ErrConfig (or ErrNoSecret, ErrShortSecret).
+// error wrapping ErrConfig.
 func New(cfg Config) (*Auth, error) {
 	if cfg.Secret == "" {
 		return nil, ErrNoSecret
 	}
 	secrets := append([]string{cfg.Secret}, cfg.PreviousSecrets...)
 	for i, s := range secrets {
-		if len(s) < core.MinSecretLen {
+		if len(s) < MinSecretLen {
 			if i == 0 {
 				return nil, fmt.Errorf("%w (Secret has %d)", ErrShortSecret, len(s))
 			}
@@ -190,17 +269,6 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.TokenCacheSize == 0 {
 		cfg.TokenCacheSize = DefaultTokenCacheSize
 	}
-	a := &Auth{cfg: cfg, logger: cfg.Logger}
-
-	origin, basePath, err := parseURL(cfg.URL, cfg.BasePath)
-	if err != nil {
-		return nil, err
-	}
-	// Without URL and TrustHost the Auth only reads sessions (see
-	// Middleware); Mount then serves a configuration error.
-	a.basePath = basePath
-	a.site = &session.Site{Origin: origin, TrustHost: cfg.TrustHost, Secure: cfg.Cookies.Secure}
-
 	if cfg.Brand.Color != "" && !pages.ValidColor(cfg.Brand.Color) {
 		return nil, fmt.Errorf("%w: Brand.Color must be #rgb or #rrggbb, got %q", ErrConfig, cfg.Brand.Color)
 	}
@@ -209,25 +277,14 @@ func New(cfg Config) (*Auth, error) {
 			return nil, fmt.Errorf("%w: Pages.%s must be a path on the application's origin such as /login, got %q", ErrConfig, name, p)
 		}
 	}
-	seen := map[string]bool{}
-	for i, p := range cfg.Providers {
-		if p == nil {
-			return nil, fmt.Errorf("%w: Providers[%d] is nil", ErrConfig, i)
-		}
-		if !idPattern.MatchString(p.ID()) {
-			return nil, fmt.Errorf("%w: provider id %q must be 1-64 letters, digits, '-' or '_'", ErrConfig, p.ID())
-		}
-		if seen[p.ID()] {
-			return nil, fmt.Errorf("%w: two providers have the id %q", ErrConfig, p.ID())
-		}
-		seen[p.ID()] = true
-		if v, ok := p.(interface{ Validate() error }); ok {
-			if err := v.Validate(); err != nil {
-				return nil, fmt.Errorf("%w: provider %q: %w", ErrConfig, p.ID(), err)
-			}
-		}
+	origin, basePath, err := parseURL(cfg.URL, cfg.BasePath)
+	if err != nil {
+		return nil, err
 	}
-
+	a := &Auth{cfg: cfg, dialect: cfg.Mode.dialect(), basePath: basePath, logger: cfg.Logger}
+	// Without URL and TrustHost the Auth only reads sessions (see
+	// Middleware); the endpoints then answer a configuration error.
+	a.site = &session.Site{Origin: origin, TrustHost: cfg.TrustHost, Secure: cfg.Cookies.Secure}
 	for _, secure := range []bool{false, true} {
 		v, err := a.variant(secrets, secure)
 		if err != nil {
@@ -242,25 +299,25 @@ func New(cfg Config) (*Auth, error) {
 	a.onlyInsecure, a.onlySecure = []*session.Variant{a.insecure}, []*session.Variant{a.secure}
 	a.both = []*session.Variant{a.secure, a.insecure}
 
-	csrfSecret := cfg.Secret
-	if cfg.Mode == ModeV5 {
-		csrfSecret = strings.Join(secrets, ",") // @auth/core hashes `${token}${secret}` with secret an array
-	}
-	a.handler = handlers.New(handlers.Options{
-		Mode:       cfg.Mode,
+	a.endpoints, err = endpoint.New(endpoint.Options{
+		Dialect:    a.dialect,
 		BasePath:   basePath,
 		Site:       a.site,
 		Insecure:   a.insecure,
 		Secure:     a.secure,
-		CSRFSecret: csrfSecret,
+		CSRFSecret: a.dialect.CSRFSecret(secrets),
 		Providers:  cfg.Providers,
 		Callbacks:  cfg.Callbacks,
 		Events:     cfg.Events,
-		Pages:      cfg.Pages,
-		Brand:      cfg.Brand,
+		Pages:      dialect.Pages(cfg.Pages),
+		Brand:      pages.Brand(cfg.Brand),
 		SignInHint: cfg.SignInHint,
 		Logger:     cfg.Logger,
+		Now:        cfg.Now,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	return a, nil
 }
 
@@ -268,20 +325,18 @@ func New(cfg Config) (*Auth, error) {
 // (secure=false) or https origins.
 func (a *Auth) variant(secrets []string, secure bool) (*session.Variant, error) {
 	cfg := &a.cfg
-	names := cookies.DefaultNames(cfg.Mode, secure)
-	if cfg.Cookies.SessionToken != "" {
-		names.Session = cfg.Cookies.SessionToken
+	names := a.dialect.Names(secure)
+	if cfg.Cookies.SessionName != "" {
+		names.Session = cfg.Cookies.SessionName
 	}
-	salt := names.Session
-	if cfg.Mode == ModeV4 {
-		salt = "" // NextAuth v4 session keys use the empty salt
-	}
-	cacheSize := max(cfg.TokenCacheSize, 0)
-	codec, err := jwe.New(jwe.Options{Mode: cfg.Mode, Secrets: secrets, Salt: salt, Now: cfg.Now, CacheSize: cacheSize})
+	codec, err := jwe.New(jwe.Options{
+		Format: a.dialect.Token, Secrets: secrets, Salt: a.dialect.SessionSalt(names.Session),
+		Now: cfg.Now, CacheSize: max(cfg.TokenCacheSize, 0),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	sealer, err := checks.New(cfg.Mode, secrets, names, cfg.Now)
+	sealer, err := checks.New(a.dialect, secrets, names, cfg.Now)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -322,31 +377,103 @@ func parseURL(raw, basePath string) (origin, path string, err error) {
 // BasePath returns the path the endpoints are served under.
 func (a *Auth) BasePath() string { return a.basePath }
 
-// Mount serves the Auth.js endpoints under the base path on r, and makes the
-// session available to every route registered after it (Session, Token).
+// Mount serves every Auth.js endpoint on r, under the base path, on one
+// "<base path>/*action" route. r is the engine or a group: a group's path
+// must be a prefix of the base path (with the default base path, the
+// engine, a group at "/" or one at "/api"), so that the endpoints answer
+// where their URLs say they are; Mount panics otherwise, as Gin does for
+// routes that cannot be registered. Middleware of the group runs before
+// the endpoints. Mount does not make the session readable by other routes:
+// attach Middleware for that.
 //
 // Without Config.URL or Config.TrustHost the endpoints cannot know the
 // origin: they answer 500 with Auth.js's configuration-error message, and
 // Mount logs an error. Use Middleware alone for such a read-only API.
-func (a *Auth) Mount(r *gin.Engine) {
-	r.Use(a.Middleware())
-	handle := a.handler.Handle
+func (a *Auth) Mount(r gin.IRouter) {
+	path := a.basePath
+	if g, ok := r.(interface{ BasePath() string }); ok {
+		if prefix := strings.TrimRight(g.BasePath(), "/"); prefix != "" {
+			if path != prefix && !strings.HasPrefix(path, prefix+"/") {
+				panic(fmt.Sprintf("ginauth: Mount: the group's path %q is not a prefix of the base path %q; mount on the engine, or set Config.BasePath under the group", g.BasePath(), a.basePath))
+			}
+			path = strings.TrimPrefix(path, prefix)
+		}
+	}
+	handle := a.endpoints.Handle
 	if a.readOnly() {
-		a.logger.Error("ginauth: Mount needs Config.URL (or TrustHost behind a proxy); the endpoints under " + a.basePath + " answer a configuration error")
+		a.logger.Error("ginauth: the endpoints need Config.URL (or TrustHost behind a proxy); those under " + a.basePath + " answer a configuration error")
 		handle = a.unconfigured
 	}
-	r.Any(a.basePath+"/*action", handle)
+	r.Any(path+"/*action", handle)
 }
 
-// Middleware makes the session available to the handlers after it, without
-// serving any endpoint: use it alone when another app (Next.js, Nuxt) owns
-// sign-in and this API only reads the sessions; such an Auth needs only
-// Secret (and Mode, and Cookies.SessionToken when the front end renames the
-// cookie). Reading is lazy: a request whose handlers never ask for the
-// session pays nothing for it.
+// Handlers returns the endpoints one by one, for routing them
+// individually; see package handlers. Mount them under the base path.
+func (a *Auth) Handlers() handlers.Endpoints {
+	h := a.endpoints.Action
+	if a.readOnly() {
+		h = func(string) gin.HandlerFunc { return a.unconfigured }
+	}
+	return handlers.Endpoints{
+		CSRF:          h(endpoint.ActionCSRF),
+		Providers:     h(endpoint.ActionProviders),
+		Session:       h(endpoint.ActionSession),
+		SignIn:        h(endpoint.ActionSignIn),
+		Callback:      h(endpoint.ActionCallback),
+		SignOut:       h(endpoint.ActionSignOut),
+		Error:         h(endpoint.ActionError),
+		VerifyRequest: h(endpoint.ActionVerifyRequest),
+	}
+}
+
+// Middleware makes the session readable by the handlers after it (Session,
+// Token, SessionToken), without serving any endpoint. Attach it to the
+// engine or to the groups whose handlers read the session; RequireAuth does
+// the same for the routes it guards. Reading is lazy: a request whose
+// handlers never ask for the session pays nothing for it.
+//
+// Used alone, it serves an API that reads sessions made by another
+// application sharing the secret (a Next.js or Nuxt front end, another
+// ginauth service); such an Auth needs only Secret (and Mode, and
+// Cookies.SessionName when the front end renames the cookie).
 func (a *Auth) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		a.state(c)
 		c.Next()
 	}
+}
+
+// Refresh exchanges a refresh token for new tokens at the token endpoint of
+// the OAuth or OpenID Connect provider with the given id. Concurrent
+// refreshes of one grant share one request, so a burst of requests with an
+// expired access token does not spend a rotating refresh token twice. When
+// the provider does not rotate the refresh token, the returned Tokens keep
+// the one given. A refusal is a *providers.TokenError (errors.Is(err,
+// providers.ErrTokenEndpoint)); its Code is "invalid_grant" when the grant
+// was revoked or expired and the user must sign in again.
+func (a *Auth) Refresh(ctx context.Context, provider, refreshToken string) (*providers.Tokens, error) {
+	e, ok := a.endpoints.OAuth(provider)
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownProvider, provider)
+	}
+	return e.Refresh(ctx, refreshToken)
+}
+
+// RefreshClaims keeps provider tokens stored in session claims fresh, for
+// use in the JWT callback. It reads "access_token", "refresh_token" and
+// "expires_at" (Unix seconds, as authjs.Account.ExpiresAt) from claims; when
+// the access token expires within leeway, it refreshes at the provider
+// with the given id (as Refresh does) and writes the new values back. It
+// reports whether it refreshed. Claims without expires_at are left alone.
+//
+// On a refusal the claims are unchanged and the error is a
+// *providers.TokenError: the usual answer is to end the session (return nil
+// claims from the JWT callback) or to mark it, as Auth.js's guides do with
+// error="RefreshTokenError".
+func (a *Auth) RefreshClaims(ctx context.Context, provider string, claims authjs.Claims, leeway time.Duration) (bool, error) {
+	e, ok := a.endpoints.OAuth(provider)
+	if !ok {
+		return false, fmt.Errorf("%w: %q", ErrUnknownProvider, provider)
+	}
+	return e.RefreshClaims(ctx, claims, a.cfg.Now(), leeway)
 }

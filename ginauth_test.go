@@ -21,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -31,14 +32,14 @@ func init() { gin.SetMode(gin.TestMode) }
 // users are the accounts the test credentials provider knows.
 var users = map[string]struct {
 	password string
-	user     ginauth.User
+	user     authjs.User
 	role     string
 }{
-	"alice": {"wonderland", ginauth.User{ID: "1", Name: "Alice", Email: "alice@example.com", Image: "https://img.example.com/a.png"}, "admin"},
-	"bob":   {"builder", ginauth.User{ID: "2", Name: "Bob", Email: "bob@example.com"}, "user"},
+	"alice": {"wonderland", authjs.User{ID: "1", Name: "Alice", Email: "alice@example.com", Image: "https://img.example.com/a.png"}, "admin"},
+	"bob":   {"builder", authjs.User{ID: "2", Name: "Bob", Email: "bob@example.com"}, "user"},
 }
 
-func authorize(_ context.Context, c map[string]string) (*ginauth.User, error) {
+func authorize(_ context.Context, c map[string]string, _ *authjs.Request) (*authjs.User, error) {
 	u, ok := users[c["username"]]
 	if !ok || c["password"] != u.password {
 		return nil, nil
@@ -88,18 +89,18 @@ func newApp(t *testing.T, mode ginauth.Mode, edit func(*ginauth.Config)) *app {
 		URL:    "http://" + a.srv.Listener.Addr().String(),
 		Mode:   mode,
 		Providers: []providers.Provider{
-			providers.Credentials(providers.CredentialsConfig{Authorize: authorize}),
+			providers.Credentials{Authorize: authorize},
 		},
-		Callbacks: ginauth.Callbacks{
-			JWT: func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
+		Callbacks: authjs.Callbacks{
+			JWT: func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
 				switch p.Trigger {
-				case ginauth.TriggerSignIn:
+				case authjs.TriggerSignIn:
 					for _, u := range users {
 						if u.user.ID == p.User.ID {
 							p.Token["role"] = u.role
 						}
 					}
-				case ginauth.TriggerUpdate:
+				case authjs.TriggerUpdate:
 					if m, ok := p.Session.(map[string]any); ok {
 						if name, ok := m["name"].(string); ok {
 							p.Token["name"] = name
@@ -109,16 +110,16 @@ func newApp(t *testing.T, mode ginauth.Mode, edit func(*ginauth.Config)) *app {
 				return p.Token, nil
 			},
 		},
-		Events: ginauth.Events{
-			SignIn: func(_ context.Context, e ginauth.SignInEvent) error {
+		Events: authjs.Events{
+			SignIn: func(_ context.Context, e authjs.SignInEvent) error {
 				a.events.add("signIn:" + e.User.ID + ":" + e.Account.Provider)
 				return nil
 			},
-			SignOut: func(_ context.Context, e ginauth.SignOutEvent) error {
+			SignOut: func(_ context.Context, e authjs.SignOutEvent) error {
 				a.events.add("signOut:" + e.Token.Subject())
 				return nil
 			},
-			Session: func(_ context.Context, e ginauth.SessionEvent) error {
+			Session: func(_ context.Context, e authjs.SessionEvent) error {
 				a.events.add("session:" + e.Token.Subject())
 				return nil
 			},
@@ -134,6 +135,7 @@ func newApp(t *testing.T, mode ginauth.Mode, edit func(*ginauth.Config)) *app {
 	}
 	a.auth = auth
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	r.GET("/", func(c *gin.Context) {
 		s, ok := ginauth.Session(c)
@@ -559,8 +561,8 @@ func TestChunkedSession(t *testing.T) {
 	forModes(t, func(t *testing.T, mode ginauth.Mode) {
 		size := 3000
 		a := newApp(t, mode, func(c *ginauth.Config) {
-			c.Callbacks.JWT = func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
-				if p.Trigger == ginauth.TriggerUpdate {
+			c.Callbacks.JWT = func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
+				if p.Trigger == authjs.TriggerUpdate {
 					n, _ := p.Session.(map[string]any)["size"].(float64)
 					size = int(n)
 				}
@@ -658,11 +660,12 @@ func TestSecureCookies(t *testing.T) {
 		srv := httptest.NewTLSServer(nil)
 		defer srv.Close()
 		auth, err := ginauth.New(ginauth.Config{Secret: testSecret, URL: srv.URL, Mode: mode,
-			Providers: []providers.Provider{providers.Credentials(providers.CredentialsConfig{Authorize: authorize})}})
+			Providers: []providers.Provider{providers.Credentials{Authorize: authorize}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := gin.New()
+		r.Use(auth.Middleware())
 		auth.Mount(r)
 		r.GET("/p", auth.RequireAuth(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
 		srv.Config.Handler = r
@@ -710,7 +713,7 @@ func TestSecureCookies(t *testing.T) {
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
-	cred := providers.Credentials(providers.CredentialsConfig{Authorize: authorize})
+	cred := providers.Credentials{Authorize: authorize}
 	good := func() ginauth.Config {
 		return ginauth.Config{Secret: testSecret, URL: "http://localhost:8080", Providers: []providers.Provider{cred}}
 	}
@@ -730,10 +733,10 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"duplicate provider", func(c *ginauth.Config) { c.Providers = append(c.Providers, cred) }, ginauth.ErrConfig},
 		{"nil provider", func(c *ginauth.Config) { c.Providers = append(c.Providers, nil) }, ginauth.ErrConfig},
 		{"bad provider id", func(c *ginauth.Config) {
-			c.Providers = []providers.Provider{providers.Credentials(providers.CredentialsConfig{ID: "a/b", Authorize: authorize})}
+			c.Providers = []providers.Provider{providers.Credentials{ID: "a/b", Authorize: authorize}}
 		}, ginauth.ErrConfig},
 		{"no authorize", func(c *ginauth.Config) {
-			c.Providers = []providers.Provider{providers.Credentials(providers.CredentialsConfig{})}
+			c.Providers = []providers.Provider{providers.Credentials{}}
 		}, ginauth.ErrConfig},
 		{"unknown mode", func(c *ginauth.Config) { c.Mode = 7 }, ginauth.ErrConfig},
 		{"tiny max age", func(c *ginauth.Config) { c.Session.MaxAge = time.Millisecond }, ginauth.ErrConfig},
@@ -832,27 +835,27 @@ func TestReadOnlyMiddleware(t *testing.T) {
 func TestCallbacks(t *testing.T) {
 	forModes(t, func(t *testing.T, mode ginauth.Mode) {
 		a := newApp(t, mode, func(c *ginauth.Config) {
-			c.Providers = []providers.Provider{providers.Credentials(providers.CredentialsConfig{
-				Authorize: func(ctx context.Context, creds map[string]string) (*ginauth.User, error) {
+			c.Providers = []providers.Provider{providers.Credentials{
+				Authorize: func(ctx context.Context, creds map[string]string, _ *authjs.Request) (*authjs.User, error) {
 					switch creds["username"] {
 					case "otp":
 						return nil, &providers.CredentialsError{Code: "invalid_otp"}
 					case "boom":
 						return nil, errors.New("db password is hunter2")
 					}
-					return &ginauth.User{ID: creds["username"], Name: creds["username"]}, nil
+					return &authjs.User{ID: creds["username"], Name: creds["username"]}, nil
 				},
-			})}
-			c.Callbacks.SignIn = func(_ context.Context, p ginauth.SignInParams) error {
+			}}
+			c.Callbacks.SignIn = func(_ context.Context, p authjs.SignInParams) error {
 				switch p.User.ID {
 				case "banned":
-					return ginauth.ErrAccessDenied
+					return authjs.ErrAccessDenied
 				case "elsewhere":
-					return &ginauth.RedirectError{URL: "/welcome"}
+					return &authjs.RedirectError{URL: "/welcome"}
 				}
 				return nil
 			}
-			c.Callbacks.JWT = func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
+			c.Callbacks.JWT = func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
 				if p.Token.Subject() == "ghost" {
 					return nil, nil
 				}
@@ -932,7 +935,7 @@ func TestSessionToken(t *testing.T) {
 	defer down.Close()
 	front := gin.New()
 	front.GET("/proxy", a.auth.RequireAuth(), func(c *gin.Context) {
-		tok, ok := a.auth.SessionToken(c)
+		tok, ok := ginauth.SessionToken(c)
 		if !ok {
 			c.Status(http.StatusInternalServerError)
 			return
@@ -948,8 +951,8 @@ func TestSessionToken(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		c.String(res.StatusCode, string(b))
 	})
-	front.GET("/raw", func(c *gin.Context) {
-		tok, ok := a.auth.SessionToken(c)
+	front.GET("/raw", a.auth.Middleware(), func(c *gin.Context) {
+		tok, ok := ginauth.SessionToken(c)
 		c.String(http.StatusOK, "%v %d", ok, len(tok))
 	})
 	r := a.signIn("alice", "wonderland", "/")
@@ -999,7 +1002,7 @@ func TestTwoAuths(t *testing.T) {
 // RequireAuth refuses the request too, so handlers can rely on Session(c).
 func TestSessionCallbackRefusal(t *testing.T) {
 	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
-		c.Callbacks.Session = func(_ context.Context, p ginauth.SessionParams) (*ginauth.SessionData, error) {
+		c.Callbacks.Session = func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
 			if p.Token.Subject() == "2" {
 				return nil, errors.New("user 2 was disabled")
 			}
@@ -1029,7 +1032,7 @@ func TestSessionDecodedOncePerRequest(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
 	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
-		c.Callbacks.Session = func(_ context.Context, p ginauth.SessionParams) (*ginauth.SessionData, error) {
+		c.Callbacks.Session = func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
 			mu.Lock()
 			calls++
 			mu.Unlock()

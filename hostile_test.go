@@ -26,8 +26,10 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/csrf"
+	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/jwe"
 	"github.com/ginauth/ginauth/providers"
 )
@@ -73,15 +75,15 @@ func newHostileEnv(t *testing.T, mode ginauth.Mode, configure ...func(*ginauth.C
 		Secret: hostileSecret,
 		URL:    e.origin,
 		Mode:   mode,
-		Providers: []providers.Provider{providers.Credentials(providers.CredentialsConfig{
-			Authorize: func(_ context.Context, c map[string]string) (*ginauth.User, error) {
+		Providers: []providers.Provider{providers.Credentials{
+			Authorize: func(_ context.Context, c map[string]string, _ *authjs.Request) (*authjs.User, error) {
 				e.authorized.Add(1)
 				if c["username"] == "alice" && c["password"] == "wonderland" {
-					return &ginauth.User{ID: "1", Name: "Alice", Email: "alice@example.com"}, nil
+					return &authjs.User{ID: "1", Name: "Alice", Email: "alice@example.com"}, nil
 				}
 				return nil, nil
 			},
-		})},
+		}},
 		Now:    func() time.Time { return e.now },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -92,13 +94,14 @@ func newHostileEnv(t *testing.T, mode ginauth.Mode, configure ...func(*ginauth.C
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.names = cookies.DefaultNames(mode, false)
+	e.names = dialectOf(mode).Names(false)
 
 	r := gin.New()
 	r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) {
 		e.panics.Add(1)
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}))
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	r.GET("/protected", auth.RequireAuth(), func(c *gin.Context) {
 		tok, _ := ginauth.Token(c)
@@ -305,7 +308,7 @@ func (e *hostileEnv) jsonRedirect(form url.Values, header map[string]string) {
 // hostileKey derives the key of a dialect for secret and salt.
 func hostileKey(t *testing.T, mode ginauth.Mode, secret, salt string) []byte {
 	t.Helper()
-	k, err := jwe.DeriveKey(mode, secret, salt)
+	k, err := jwe.DeriveKey(dialectOf(mode).Token, secret, salt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1325,4 +1328,12 @@ func TestHostilePages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dialectOf returns the dialect a mode speaks.
+func dialectOf(m ginauth.Mode) *dialect.Dialect {
+	if m == ginauth.ModeV4 {
+		return dialect.V4
+	}
+	return dialect.V5
 }

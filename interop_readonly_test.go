@@ -66,6 +66,7 @@ func TestReadOnlyAuth(t *testing.T) {
 
 		// Pages go to the sign-in page of the front end on the same origin.
 		r := gin.New()
+		r.Use(ro.Middleware())
 		ro.Mount(r)
 		r.GET("/account", ro.RequireAuth(ginauth.RedirectToSignIn()), func(c *gin.Context) { c.Status(http.StatusNoContent) })
 		w := httptest.NewRecorder()

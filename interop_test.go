@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
 )
 
 // interopDir holds the Node scripts and the npm packages they run
@@ -296,8 +297,8 @@ func TestInteropConformance(t *testing.T) {
 func TestV4SessionFromDecodedToken(t *testing.T) {
 	for _, inPlace := range []bool{true, false} {
 		a := newApp(t, ginauth.ModeV4, func(c *ginauth.Config) {
-			c.Callbacks.JWT = func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
-				if p.Trigger != ginauth.TriggerUpdate {
+			c.Callbacks.JWT = func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
+				if p.Trigger != authjs.TriggerUpdate {
 					return p.Token, nil
 				}
 				tok := p.Token

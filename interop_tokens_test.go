@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -33,16 +34,16 @@ func tokenIssuer(t *testing.T, mode ginauth.Mode, edit func(*ginauth.Config)) (*
 		Secret: testSecret,
 		URL:    "http://app.example",
 		Mode:   mode,
-		Providers: []providers.Provider{providers.Credentials(providers.CredentialsConfig{
-			Authorize: func(_ context.Context, c map[string]string) (*ginauth.User, error) {
+		Providers: []providers.Provider{providers.Credentials{
+			Authorize: func(_ context.Context, c map[string]string, _ *authjs.Request) (*authjs.User, error) {
 				if c["password"] != "pw" {
 					return nil, nil
 				}
-				return &ginauth.User{ID: c["username"], Name: c["username"], Email: c["username"] + "@example.com"}, nil
+				return &authjs.User{ID: c["username"], Name: c["username"], Email: c["username"] + "@example.com"}, nil
 			},
-		})},
-		Callbacks: ginauth.Callbacks{JWT: func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
-			if p.Trigger == ginauth.TriggerSignIn && padding[p.User.ID] > 0 {
+		}},
+		Callbacks: authjs.Callbacks{JWT: func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
+			if p.Trigger == authjs.TriggerSignIn && padding[p.User.ID] > 0 {
 				p.Token["pad"] = pad(padding[p.User.ID])
 			}
 			return p.Token, nil
@@ -56,6 +57,7 @@ func tokenIssuer(t *testing.T, mode ginauth.Mode, edit func(*ginauth.Config)) (*
 		t.Fatal(err)
 	}
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	return auth, r
 }
@@ -109,11 +111,11 @@ func joined(cs []*http.Cookie) string {
 // readWith reads a request carrying cookies (and an Authorization header
 // when bearer is set) with auth's Middleware, as an API would, and returns
 // the token's claims. It also checks that RequireAuth agrees.
-func readWith(t *testing.T, auth *ginauth.Auth, cookies []*http.Cookie, bearer string) (ginauth.TokenClaims, bool) {
+func readWith(t *testing.T, auth *ginauth.Auth, cookies []*http.Cookie, bearer string) (authjs.Claims, bool) {
 	t.Helper()
 	r := gin.New()
 	r.Use(auth.Middleware())
-	var claims ginauth.TokenClaims
+	var claims authjs.Claims
 	var ok bool
 	r.GET("/read", func(c *gin.Context) {
 		claims, ok = ginauth.Token(c)

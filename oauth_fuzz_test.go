@@ -11,7 +11,7 @@ import (
 
 	"github.com/ginauth/ginauth"
 	"github.com/ginauth/ginauth/internal/checks"
-	"github.com/ginauth/ginauth/internal/cookies"
+	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -24,16 +24,17 @@ func FuzzOAuthCallback(f *testing.F) {
 	dead := "http://" + ln.Addr().String()
 	ln.Close()
 	auth, err := ginauth.New(ginauth.Config{Secret: oauthSecret, URL: "http://localhost:3000", Logger: discardLogger(),
-		Providers: []providers.Provider{providers.OIDC(providers.OIDCConfig{ID: "corp", Name: "Corp", Issuer: dead, ClientID: "c",
-			Checks: []string{providers.CheckPKCE, providers.CheckState, providers.CheckNonce}})}})
+		Providers: []providers.Provider{providers.OAuth{ID: "corp", Name: "Corp", Issuer: dead, ClientID: "c",
+			Checks: providers.CheckPKCE | providers.CheckState | providers.CheckNonce}}})
 	if err != nil {
 		f.Fatal(err)
 	}
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 
-	names := cookies.DefaultNames(ginauth.ModeV5, false)
-	sealer, _ := checks.New(ginauth.ModeV5, []string{oauthSecret}, names, nil)
+	names := dialect.V5.Names(false)
+	sealer, _ := checks.New(dialect.V5, []string{oauthSecret}, names, nil)
 	var jar []string
 	for _, k := range []checks.Kind{checks.PKCE, checks.State, checks.Nonce} {
 		ck, _ := sealer.Seal(k, "corp", "s1")

@@ -20,8 +20,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/checks"
-	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/oidctest"
 	"github.com/ginauth/ginauth/providers"
 )
@@ -37,11 +37,11 @@ type oauthSite struct {
 	srv    *httptest.Server
 	origin string
 	auth   *ginauth.Auth
-	corp   *providers.OAuth
+	corp   providers.OAuth
 
 	logs     *oidctest.SyncBuffer
 	mu       sync.Mutex
-	accounts []*ginauth.Account
+	accounts []*authjs.Account
 	profiles []map[string]any
 	deny     bool
 }
@@ -61,27 +61,27 @@ func newOAuthSite(t *testing.T, mode ginauth.Mode) *oauthSite {
 	}
 	op := oidctest.Start(t, oidctest.Options{RedirectURIs: uris})
 	s := &oauthSite{t: t, mode: mode, op: op, origin: origin, logs: &oidctest.SyncBuffer{}}
-	s.corp = providers.OIDC(providers.OIDCConfig{ID: "corp", Name: "Corp SSO", Issuer: op.Issuer(),
+	s.corp = providers.OAuth{ID: "corp", Name: "Corp SSO", Issuer: op.Issuer(),
 		ClientID: op.ClientID(), ClientSecret: op.ClientSecret(),
-		Checks: []string{providers.CheckPKCE, providers.CheckState, providers.CheckNonce}})
-	plain := providers.OIDC(providers.OIDCConfig{ID: "plain", Name: "Plain", Issuer: op.Issuer(),
-		ClientID: op.ClientID(), ClientSecret: op.ClientSecret()})
-	other := providers.OIDC(providers.OIDCConfig{ID: "other", Name: "Other", Issuer: op.Issuer(),
+		Checks: providers.CheckPKCE | providers.CheckState | providers.CheckNonce}
+	plain := providers.OAuth{ID: "plain", Name: "Plain", Issuer: op.Issuer(),
+		ClientID: op.ClientID(), ClientSecret: op.ClientSecret()}
+	other := providers.OAuth{ID: "other", Name: "Other", Issuer: op.Issuer(),
 		ClientID: op.ClientID(), ClientSecret: op.ClientSecret(),
-		Checks: []string{providers.CheckPKCE, providers.CheckState, providers.CheckNonce}})
+		Checks: providers.CheckPKCE | providers.CheckState | providers.CheckNonce}
 	s.auth, err = ginauth.New(ginauth.Config{
 		Secret: oauthSecret, URL: origin, Mode: mode,
 		Providers: []providers.Provider{s.corp, plain, other},
-		Callbacks: ginauth.Callbacks{
-			SignIn: func(_ context.Context, p ginauth.SignInParams) error {
+		Callbacks: authjs.Callbacks{
+			SignIn: func(_ context.Context, p authjs.SignInParams) error {
 				s.mu.Lock()
 				defer s.mu.Unlock()
 				if s.deny {
-					return ginauth.ErrAccessDenied
+					return authjs.ErrAccessDenied
 				}
 				return nil
 			},
-			JWT: func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
+			JWT: func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
 				if p.Account != nil {
 					s.mu.Lock()
 					s.accounts = append(s.accounts, p.Account)
@@ -101,6 +101,7 @@ func newOAuthSite(t *testing.T, mode ginauth.Mode) *oauthSite {
 		t.Fatal(err)
 	}
 	r := gin.New()
+	r.Use(s.auth.Middleware())
 	s.auth.Mount(r)
 	r.GET("/dashboard", s.auth.RequireAuth(), func(c *gin.Context) {
 		sess, _ := ginauth.Session(c)
@@ -255,7 +256,7 @@ func TestOAuthFlows(t *testing.T) {
 	for _, mode := range []ginauth.Mode{ginauth.ModeV5, ginauth.ModeV4} {
 		t.Run(modeName(mode), func(t *testing.T) {
 			s := newOAuthSite(t, mode)
-			names := cookies.DefaultNames(mode, false)
+			names := dialectOf(mode).Names(false)
 
 			t.Run("success with pkce, state and nonce", func(t *testing.T) {
 				s.t = t
@@ -349,12 +350,11 @@ func TestOAuthFlows(t *testing.T) {
 				c := browser()
 				authURL, res := s.start(c, "plain", "")
 				q, set := authURL.Query(), setCookies(res)
-				if mode == ginauth.ModeV5 {
-					if q.Get("code_challenge") == "" || q.Has("state") || q.Has("nonce") || set[names.PKCE] == "" || set[names.State] != "" {
-						t.Errorf("v5 default must be PKCE only: %s %v", authURL, set)
-					}
-				} else if q.Get("state") == "" || q.Has("code_challenge") || q.Has("nonce") || set[names.State] == "" || set[names.PKCE] != "" {
-					t.Errorf("v4 default must be state only: %s %v", authURL, set)
+				// PKCE, state and nonce for an OpenID provider, in both
+				// modes (Auth.js: PKCE alone in v5, state alone in v4).
+				if q.Get("code_challenge") == "" || q.Get("state") == "" || q.Get("nonce") == "" ||
+					set[names.PKCE] == "" || set[names.State] == "" || set[names.Nonce] == "" {
+					t.Errorf("the default must be PKCE, state and nonce: %s %v", authURL, set)
 				}
 				s.wantSignedIn(c, s.callback(c, s.op.Login(t, c, authURL.String(), "bob")), "Bob Builder")
 			})
@@ -478,7 +478,7 @@ func TestOAuthFlows(t *testing.T) {
 				authURL, _ := s.start(c, "corp", "")
 				cb := s.op.Login(t, c, authURL.String(), "alice")
 				// Swap the nonce cookie for a valid one holding another nonce.
-				sealer, err := checks.New(mode, []string{oauthSecret}, names, nil)
+				sealer, err := checks.New(dialectOf(mode), []string{oauthSecret}, names, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -492,7 +492,7 @@ func TestOAuthFlows(t *testing.T) {
 				c := browser()
 				authURL, _ := s.start(c, "corp", "")
 				cb := s.op.Login(t, c, authURL.String(), "alice")
-				sealer, _ := checks.New(mode, []string{oauthSecret}, names, nil)
+				sealer, _ := checks.New(dialectOf(mode), []string{oauthSecret}, names, nil)
 				ck, _ := sealer.Seal(checks.PKCE, "corp", checks.Random())
 				c.Jar.SetCookies(mustURL(s.origin), []*http.Cookie{{Name: ck.Name, Value: ck.Value, Path: "/"}})
 				s.wantFailed(c, s.callback(c, cb), "Configuration", "OAuthCallback")
@@ -546,13 +546,13 @@ func TestOAuthFlows(t *testing.T) {
 					t.Fatalf("no refresh token in %v", tok)
 				}
 				claims := map[string]any{"access_token": tok["access_token"], "refresh_token": rt, "expires_at": tok["expires_at"]}
-				later := time.Now().Add(2 * time.Hour)
-				did, err := s.corp.RefreshClaims(context.Background(), claims, later, time.Minute)
+				// A leeway past the token's lifetime makes it due.
+				did, err := s.auth.RefreshClaims(context.Background(), "corp", claims, 3*time.Hour)
 				if err != nil || !did || claims["access_token"] == tok["access_token"] || claims["access_token"] == "" {
 					t.Fatalf("RefreshClaims: %v %v %v", did, err, claims)
 				}
 				// A grant the provider does not know is refused with a typed error.
-				_, err = s.corp.Refresh(context.Background(), "not-a-refresh-token")
+				_, err = s.auth.Refresh(context.Background(), "corp", "not-a-refresh-token")
 				var te *providers.TokenError
 				if !errors.As(err, &te) || te.Code != "invalid_grant" || te.StatusCode != http.StatusBadRequest {
 					t.Fatalf("refresh with an unknown token: %v", err)
@@ -593,6 +593,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Disca
 
 func newServer(t *testing.T, auth *ginauth.Auth) *httptest.Server {
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
@@ -627,7 +628,7 @@ func TestOAuthSignInFailsWhenDiscoveryFails(t *testing.T) {
 	ln.Close()
 	for _, mode := range []ginauth.Mode{ginauth.ModeV5, ginauth.ModeV4} {
 		auth, err := ginauth.New(ginauth.Config{Secret: oauthSecret, URL: "http://localhost:3000", Mode: mode, Logger: discardLogger(),
-			Providers: []providers.Provider{providers.OIDC(providers.OIDCConfig{ID: "corp", Name: "Corp", Issuer: dead, ClientID: "c"})}})
+			Providers: []providers.Provider{providers.OAuth{ID: "corp", Name: "Corp", Issuer: dead, ClientID: "c"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -668,13 +669,14 @@ func TestOAuthFormPost(t *testing.T) {
 			origin := "https://" + ln.Addr().String()
 			op := oidctest.Start(t, oidctest.Options{RedirectURIs: []string{origin + "/api/auth/callback/corp"}})
 			auth, err := ginauth.New(ginauth.Config{Secret: oauthSecret, URL: origin, Mode: mode, Logger: discardLogger(),
-				Providers: []providers.Provider{providers.OIDC(providers.OIDCConfig{ID: "corp", Name: "Corp", Issuer: op.Issuer(),
+				Providers: []providers.Provider{providers.OAuth{ID: "corp", Name: "Corp", Issuer: op.Issuer(),
 					ClientID: op.ClientID(), ClientSecret: op.ClientSecret(), ResponseMode: "form_post",
-					Checks: []string{providers.CheckPKCE, providers.CheckState, providers.CheckNonce}})}})
+					Checks: providers.CheckPKCE | providers.CheckState | providers.CheckNonce}}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			r := gin.New()
+			r.Use(auth.Middleware())
 			auth.Mount(r)
 			srv := serveOn(t, ln, r, true)
 			c := browser()
@@ -696,7 +698,7 @@ func TestOAuthFormPost(t *testing.T) {
 			if u := mustURL(authURL); u.Query().Get("response_mode") != "form_post" {
 				t.Fatalf("authorization URL %s has no response_mode=form_post", authURL)
 			}
-			names := cookies.DefaultNames(mode, true)
+			names := dialectOf(mode).Names(true)
 			set := setCookies(res)
 			for n, want := range map[string]string{names.State: "; Secure; SameSite=None", names.Nonce: "; Secure; SameSite=None", names.PKCE: "; Secure; SameSite=Lax"} {
 				if !strings.HasSuffix(set[n], want) {
@@ -727,9 +729,9 @@ func TestOAuthFormPost(t *testing.T) {
 func TestOAuthSignInPage(t *testing.T) {
 	auth, err := ginauth.New(ginauth.Config{Secret: oauthSecret, URL: "http://localhost:3000", Logger: discardLogger(),
 		Providers: []providers.Provider{
-			providers.OIDC(providers.OIDCConfig{ID: "corp", Name: "Corp SSO", Issuer: "https://sso.example.com", ClientID: "c"}),
-			providers.OAuth2(providers.OAuth2Config{ID: "acme", Name: "Acme", ClientID: "c", AuthURL: "https://acme.example/auth",
-				TokenURL: "https://acme.example/token", UserInfoURL: "https://acme.example/me"}),
+			providers.OAuth{ID: "corp", Name: "Corp SSO", Issuer: "https://sso.example.com", ClientID: "c"},
+			providers.OAuth{ID: "acme", Name: "Acme", ClientID: "c", AuthURL: "https://acme.example/auth",
+				TokenURL: "https://acme.example/token", UserInfoURL: "https://acme.example/me"},
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -777,16 +779,16 @@ func TestOAuthProfileSources(t *testing.T) {
 	origin := "http://" + ln.Addr().String()
 	op := oidctest.Start(t, oidctest.Options{ConformIDTokenClaims: true,
 		RedirectURIs: []string{origin + "/api/auth/callback/plain-oauth", origin + "/api/auth/callback/thin-oidc"}})
-	plain := providers.OAuth2(providers.OAuth2Config{ID: "plain-oauth", Name: "Plain OAuth", ClientID: op.ClientID(), ClientSecret: op.ClientSecret(),
+	plain := providers.OAuth{ID: "plain-oauth", Name: "Plain OAuth", ClientID: op.ClientID(), ClientSecret: op.ClientSecret(),
 		AuthURL: op.Issuer() + "/auth", TokenURL: op.Issuer() + "/token", UserInfoURL: op.Issuer() + "/me",
-		Scopes: []string{"openid", "profile", "email"}, Checks: []string{providers.CheckPKCE, providers.CheckState}})
-	thin := providers.OIDC(providers.OIDCConfig{ID: "thin-oidc", Name: "Thin", Issuer: op.Issuer(), ClientID: op.ClientID(),
-		ClientSecret: op.ClientSecret(), UserInfo: true})
+		Scopes: []string{"openid", "profile", "email"}, Checks: providers.CheckPKCE | providers.CheckState}
+	thin := providers.OAuth{ID: "thin-oidc", Name: "Thin", Issuer: op.Issuer(), ClientID: op.ClientID(),
+		ClientSecret: op.ClientSecret(), FetchUserInfo: true}
 	var mu sync.Mutex
-	var got []*ginauth.Account
+	var got []*authjs.Account
 	auth, err := ginauth.New(ginauth.Config{Secret: oauthSecret, URL: origin, Mode: ginauth.ModeV4, Logger: discardLogger(),
 		Providers: []providers.Provider{plain, thin},
-		Callbacks: ginauth.Callbacks{JWT: func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
+		Callbacks: authjs.Callbacks{JWT: func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
 			if p.Account != nil {
 				mu.Lock()
 				got = append(got, p.Account)
@@ -798,6 +800,7 @@ func TestOAuthProfileSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	srv := serveOn(t, ln, r, false)
 	s := &oauthSite{t: t, mode: ginauth.ModeV4, op: op, srv: srv, origin: origin, auth: auth, logs: &oidctest.SyncBuffer{}}
@@ -816,7 +819,7 @@ func TestOAuthProfileSources(t *testing.T) {
 			mu.Lock()
 			a := got[len(got)-1]
 			mu.Unlock()
-			wantType := map[string]string{"plain-oauth": "oauth", "thin-oidc": "oidc"}[id]
+			wantType := map[string]authjs.ProviderType{"plain-oauth": authjs.TypeOAuth, "thin-oidc": authjs.TypeOIDC}[id]
 			if a.Provider != id || a.Type != wantType || a.ProviderAccountID != "alice" || a.AccessToken == "" {
 				t.Errorf("account %+v", a)
 			}
@@ -838,14 +841,14 @@ func TestOAuthCallbackHostile(t *testing.T) {
 	for _, mode := range []ginauth.Mode{ginauth.ModeV5, ginauth.ModeV4} {
 		t.Run(modeName(mode), func(t *testing.T) {
 			auth, err := ginauth.New(ginauth.Config{Secret: oauthSecret, URL: "http://localhost:3000", Mode: mode, Logger: discardLogger(),
-				Providers: []providers.Provider{providers.OIDC(providers.OIDCConfig{ID: "corp", Name: "Corp", Issuer: dead, ClientID: "c",
-					Checks: []string{providers.CheckPKCE, providers.CheckState, providers.CheckNonce}})}})
+				Providers: []providers.Provider{providers.OAuth{ID: "corp", Name: "Corp", Issuer: dead, ClientID: "c",
+					Checks: providers.CheckPKCE | providers.CheckState | providers.CheckNonce}}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			srv := newServer(t, auth)
-			names := cookies.DefaultNames(mode, false)
-			sealer, _ := checks.New(mode, []string{oauthSecret}, names, nil)
+			names := dialectOf(mode).Names(false)
+			sealer, _ := checks.New(dialectOf(mode), []string{oauthSecret}, names, nil)
 			seal := func(k checks.Kind, provider, value string) *http.Cookie {
 				ck, err := sealer.Seal(k, provider, value)
 				if err != nil {
@@ -854,7 +857,7 @@ func TestOAuthCallbackHostile(t *testing.T) {
 				return &http.Cookie{Name: ck.Name, Value: ck.Value}
 			}
 			past := time.Now().Add(-time.Hour)
-			oldSealer, _ := checks.New(mode, []string{oauthSecret}, names, func() time.Time { return past })
+			oldSealer, _ := checks.New(dialectOf(mode), []string{oauthSecret}, names, func() time.Time { return past })
 			oldState, _ := oldSealer.Seal(checks.State, "corp", "s1")
 			good := []*http.Cookie{seal(checks.PKCE, "corp", "v"), seal(checks.State, "corp", "s1"), seal(checks.Nonce, "corp", "n")}
 			cases := []struct {

@@ -8,7 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/pages"
 )
 
@@ -21,7 +22,7 @@ type requirement struct {
 	unauthBody   any
 	forbidStatus int
 	forbidBody   any
-	checks       []func(*gin.Context, TokenClaims) bool
+	checks       []func(*gin.Context, authjs.Claims) bool
 }
 
 // Default bodies of RequireAuth's JSON answers.
@@ -58,7 +59,7 @@ func WithForbidden(status int, body any) RequireOption {
 // least one of roles.
 func WithRoles(roles ...string) RequireOption {
 	return func(r *requirement) {
-		r.checks = append(r.checks, func(c *gin.Context, t TokenClaims) bool {
+		r.checks = append(r.checks, func(c *gin.Context, t authjs.Claims) bool {
 			a := lookup(c).auth
 			for _, have := range t.Strings(a.cfg.RoleClaim) {
 				if slices.Contains(roles, have) {
@@ -75,7 +76,7 @@ func WithRoles(roles ...string) RequireOption {
 // present and not false, null or "".
 func WithClaim(name string, values ...string) RequireOption {
 	return func(r *requirement) {
-		r.checks = append(r.checks, func(_ *gin.Context, t TokenClaims) bool {
+		r.checks = append(r.checks, func(_ *gin.Context, t authjs.Claims) bool {
 			if len(values) == 0 {
 				v, ok := t[name]
 				return ok && v != nil && v != false && v != ""
@@ -92,7 +93,7 @@ func WithClaim(name string, values ...string) RequireOption {
 
 // WithCheck admits a session for which allow returns true. The token must be
 // treated as read-only.
-func WithCheck(allow func(c *gin.Context, t TokenClaims) bool) RequireOption {
+func WithCheck(allow func(c *gin.Context, t authjs.Claims) bool) RequireOption {
 	return func(r *requirement) { r.checks = append(r.checks, allow) }
 }
 
@@ -163,7 +164,7 @@ func (a *Auth) forbiddenPage(c *gin.Context) {
 	origin, _, _ := a.site.Resolve(c.Request)
 	c.Header("Cache-Control", "private, no-cache, no-store")
 	if p := a.cfg.Pages.Error; p != "" {
-		c.Redirect(http.StatusFound, origin+p+"?"+url.Values{"error": {core.CodeAccessDenied}}.Encode())
+		c.Redirect(http.StatusFound, origin+p+"?"+url.Values{"error": {dialect.CodeAccessDenied}}.Encode())
 		c.Abort()
 		return
 	}
@@ -176,7 +177,7 @@ func (a *Auth) forbiddenPage(c *gin.Context) {
 		HomeURL:   origin,
 	}
 	var buf bytes.Buffer
-	if err := pages.Render(&buf, "error", data.Title, a.cfg.Brand, data); err != nil {
+	if err := pages.Render(&buf, "error", data.Title, pages.Brand(a.cfg.Brand), data); err != nil {
 		a.logger.ErrorContext(c.Request.Context(), "ginauth: rendering page", "error", err.Error())
 		c.AbortWithStatus(http.StatusForbidden)
 		return

@@ -44,6 +44,12 @@ type browserSummary struct {
 	Cookies             []string `json:"cookies"`
 	CookiesAfterSignOut []string `json:"cookiesAfterSignOut"`
 	PageErrors          []string `json:"pageErrors"`
+	Phone               []struct {
+		Path        string `json:"path"`
+		Width       int    `json:"width"`
+		ScrollWidth int    `json:"scrollWidth"`
+		InnerWidth  int    `json:"innerWidth"`
+	} `json:"phone"`
 }
 
 // TestBrowserOIDC signs in to the example in Chromium through a real
@@ -159,6 +165,16 @@ func TestBrowserOIDC(t *testing.T) {
 			if !slices.Contains(sum.Cookies, session) || slices.Contains(sum.CookiesAfterSignOut, session) {
 				t.Errorf("cookies signed in %v, after sign-out %v; want %s, then not", sum.Cookies, sum.CookiesAfterSignOut, session)
 			}
+			// Every page fits a phone screen: no horizontal scrolling at 320
+			// and 375 CSS pixels.
+			if len(sum.Phone) != 14 {
+				t.Errorf("%d pages checked at phone widths, want 14", len(sum.Phone))
+			}
+			for _, p := range sum.Phone {
+				if p.InnerWidth != p.Width || p.ScrollWidth > p.InnerWidth {
+					t.Errorf("%s at %d px is %d px wide (window %d)", p.Path, p.Width, p.ScrollWidth, p.InnerWidth)
+				}
+			}
 			if len(sum.PageErrors) > 0 {
 				t.Errorf("script errors in the pages: %v", sum.PageErrors)
 			}
@@ -172,7 +188,7 @@ func TestOAuthProvidersFromEnv(t *testing.T) {
 	ids := func(env map[string]string) []string {
 		var out []string
 		for _, p := range oauthProviders(func(k string) string { return env[k] }) {
-			out = append(out, p.ID()+"/"+p.Name())
+			out = append(out, p.Info().ID+"/"+p.Info().Name)
 		}
 		return out
 	}

@@ -35,6 +35,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -44,23 +45,24 @@ const devSecret = "development-secret-do-not-use-in-production"
 
 // demoUser is the account shown on the sign-in page.
 type demoUser struct {
-	user ginauth.User
+	user authjs.User
 	role string
 	hash []byte
 }
 
 func newDemoUsers() map[string]demoUser {
-	// Passwords are stored as bcrypt hashes, as a real user table would.
+	// Passwords are stored as bcrypt hashes at bcrypt's default cost, as a
+	// real user table would.
 	hash := func(pw string) []byte {
-		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
 		if err != nil {
 			panic(err)
 		}
 		return h
 	}
 	return map[string]demoUser{
-		"alice": {ginauth.User{ID: "1", Name: "Alice Liddell", Email: "alice@example.com"}, "admin", hash("wonderland")},
-		"bob":   {ginauth.User{ID: "2", Name: "Bob Builder", Email: "bob@example.com"}, "user", hash("canwefixit")},
+		"alice": {authjs.User{ID: "1", Name: "Alice Liddell", Email: "alice@example.com"}, "admin", hash("wonderland")},
+		"bob":   {authjs.User{ID: "2", Name: "Bob Builder", Email: "bob@example.com"}, "user", hash("canwefixit")},
 	}
 }
 
@@ -73,13 +75,11 @@ func oauthProviders(getenv func(string) string) []providers.Provider {
 		if name == "" {
 			name = "OpenID Connect"
 		}
-		ps = append(ps, providers.OIDC(providers.OIDCConfig{
-			ID: "oidc", Name: name, Issuer: issuer, ClientID: id, ClientSecret: secret,
-			Checks: []string{providers.CheckPKCE, providers.CheckState, providers.CheckNonce},
-		}))
+		// Checks default to PKCE, state and nonce for an OpenID provider.
+		ps = append(ps, providers.OAuth{ID: "oidc", Name: name, Issuer: issuer, ClientID: id, ClientSecret: secret})
 	}
 	if id, secret := getenv("GITHUB_ID"), getenv("GITHUB_SECRET"); id != "" && secret != "" {
-		ps = append(ps, providers.GitHub(providers.OAuthConfig{ClientID: id, ClientSecret: secret}))
+		ps = append(ps, providers.GitHub(providers.OAuth{ClientID: id, ClientSecret: secret}))
 	}
 	return ps
 }
@@ -93,19 +93,19 @@ func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger, extra .
 		roles[u.user.ID] = u.role
 	}
 	// dummy keeps the time of a failed lookup close to a wrong password.
-	dummy, _ := bcrypt.GenerateFromPassword([]byte("dummy"), bcrypt.MinCost)
+	dummy, _ := bcrypt.GenerateFromPassword([]byte("dummy"), bcrypt.DefaultCost)
 	return ginauth.New(ginauth.Config{
 		Secret: secret,
 		URL:    url,
 		Mode:   mode,
 		Providers: append([]providers.Provider{
-			providers.Credentials(providers.CredentialsConfig{
+			providers.Credentials{
 				Name: "Password",
 				Fields: []providers.Field{
 					{Name: "username", Label: "Username", Type: "text", Placeholder: "alice"},
 					{Name: "password", Label: "Password", Type: "password"},
 				},
-				Authorize: func(_ context.Context, c map[string]string) (*ginauth.User, error) {
+				Authorize: func(_ context.Context, c map[string]string, _ *authjs.Request) (*authjs.User, error) {
 					u, ok := users[c["username"]]
 					if !ok {
 						bcrypt.CompareHashAndPassword(dummy, []byte(c["password"]))
@@ -116,20 +116,20 @@ func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger, extra .
 					}
 					return &u.user, nil
 				},
-			}),
+			},
 		}, extra...),
-		Callbacks: ginauth.Callbacks{
+		Callbacks: authjs.Callbacks{
 			// Put the user's id and role into the token at sign-in ...
-			JWT: func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
+			JWT: func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
 				// Roles belong to the demo accounts only: an account at
 				// another provider may have the same id.
-				if p.Trigger == ginauth.TriggerSignIn && p.Account != nil && p.Account.Type == providers.TypeCredentials {
+				if p.Trigger == authjs.TriggerSignIn && p.Account != nil && p.Account.Type == authjs.TypeCredentials {
 					p.Token["role"] = roles[p.User.ID]
 				}
 				return p.Token, nil
 			},
 			// ... and expose them in the session.
-			Session: func(_ context.Context, p ginauth.SessionParams) (*ginauth.SessionData, error) {
+			Session: func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
 				p.Session.User.Extra = map[string]any{"id": p.Token.Subject()}
 				if role := p.Token.String("role"); role != "" {
 					p.Session.User.Extra["role"] = role
@@ -146,7 +146,9 @@ func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger, extra .
 // newRouter builds the example application.
 func newRouter(auth *ginauth.Auth) *gin.Engine {
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.Use(gin.Recovery(), securityHeaders)
+	// The endpoints under /api/auth; the session readable on every route.
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 
 	r.GET("/", func(c *gin.Context) {
@@ -181,6 +183,18 @@ func newRouter(auth *ginauth.Auth) *gin.Engine {
 	return r
 }
 
+// securityHeaders keeps the example's own pages out of frames and other
+// sites' referrers, and allows them nothing but their inline style. (The
+// built-in sign-in pages set their own.)
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	c.Next()
+}
+
 func render(c *gin.Context, status int, t *template.Template, data any) {
 	c.Status(status)
 	c.Header("Content-Type", "text/html; charset=utf-8")
@@ -204,7 +218,8 @@ func main() {
 	}
 	extra := oauthProviders(os.Getenv)
 	for _, p := range extra {
-		logger.Info("sign-in provider", "id", p.ID(), "name", p.Name(), "redirect_uri", url+"/api/auth/callback/"+p.ID())
+		info := p.Info()
+		logger.Info("sign-in provider", "id", info.ID, "name", info.Name, "redirect_uri", url+"/api/auth/callback/"+info.ID)
 	}
 	auth, err := newAuth(url, secret, mode, logger, extra...)
 	if err != nil {
@@ -212,10 +227,16 @@ func main() {
 		os.Exit(1)
 	}
 	gin.SetMode(gin.ReleaseMode)
+	// Every phase of a connection is bounded, so that slow or idle clients
+	// cannot hold connections and memory forever.
 	srv := &http.Server{
 		Addr:              ":" + port,
 		Handler:           newRouter(auth),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 	}
 	logger.Info("example listening", "url", url, "mode", mode.String())
 	if err := srv.ListenAndServe(); err != nil {

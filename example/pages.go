@@ -6,8 +6,10 @@ const layout = `{{define "top"}}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ginauth example</title>
 <style>
-body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
-nav a{margin-right:1rem;color:#0f766e}
+*{box-sizing:border-box}
+body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1f2328;overflow-wrap:anywhere}
+nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}
+a{color:#0f766e}
 pre{background:#f4f5f7;padding:1rem;border-radius:.375rem;overflow:auto}
 button{font:inherit;padding:.375rem .875rem;border:0;border-radius:.375rem;background:#0f766e;color:#fff;cursor:pointer}
 </style></head><body>

@@ -1,74 +1,107 @@
 package providers
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/ginauth/ginauth/authjs"
 )
 
-// CredentialsConfig configures a credentials provider: a form whose fields
-// are passed to Authorize.
-type CredentialsConfig struct {
-	// ID defaults to "credentials".
+// Credentials is a provider that signs users in with a form whose fields
+// the application checks in Authorize.
+type Credentials struct {
+	// ID is the provider's URL segment; "credentials" when empty.
 	ID string
-	// Name defaults to "Credentials".
+	// Name is shown on the sign-in page; "Credentials" when empty.
 	Name string
-	// Fields default to a "username" text input and a "password" input.
+	// Fields are the form's inputs; a "username" text input and a
+	// "password" input when empty.
 	Fields []Field
-	// Authorize checks the submitted fields; see Authorizer.Authorize.
+	// Authorize checks the submitted form: every string field of the
+	// request body except csrfToken. It returns the user on success; a nil
+	// user, ErrCredentialsSignin or a *CredentialsError to reject the
+	// credentials; any other error for a failure of its own, which the
+	// client sees as a Configuration error, never the error's text. r is
+	// the request, for throttling and auditing by client address.
+	//
 	// Compare passwords with golang.org/x/crypto/bcrypt or argon2, never
-	// with ==.
-	Authorize func(ctx context.Context, credentials map[string]string) (*User, error)
+	// with ==, and spend the same time on unknown users.
+	Authorize func(ctx context.Context, credentials map[string]string, r *authjs.Request) (*authjs.User, error)
 }
 
-type credentials struct {
-	cfg CredentialsConfig
+// Field is one input of a credentials form.
+type Field struct {
+	// Name is the form field's name, such as "username".
+	Name string
+	// Label is shown beside the input; it defaults to Name.
+	Label string
+	// Type is the HTML input type: "text" (default), "password", "email", ….
+	Type string
+	// Placeholder is shown inside the empty input.
+	Placeholder string
 }
 
-// Credentials returns a provider that signs users in with a form checked by
-// cfg.Authorize. Sessions from credentials are always stateless tokens.
-func Credentials(cfg CredentialsConfig) Authorizer {
-	if cfg.ID == "" {
-		cfg.ID = "credentials"
-	}
-	if cfg.Name == "" {
-		cfg.Name = "Credentials"
-	}
-	if len(cfg.Fields) == 0 {
-		cfg.Fields = []Field{
+// Info returns the provider's id, name and type.
+func (c Credentials) Info() Info {
+	return Info{ID: cmp.Or(c.ID, "credentials"), Name: cmp.Or(c.Name, "Credentials"), Type: authjs.TypeCredentials}
+}
+
+func (Credentials) provider() {}
+
+// Form returns the form's inputs with their defaults applied.
+func (c Credentials) Form() []Field {
+	if len(c.Fields) == 0 {
+		return []Field{
 			{Name: "username", Label: "Username", Type: "text"},
 			{Name: "password", Label: "Password", Type: "password"},
 		}
 	}
-	for i := range cfg.Fields {
-		if cfg.Fields[i].Label == "" {
-			cfg.Fields[i].Label = cfg.Fields[i].Name
-		}
-		if cfg.Fields[i].Type == "" {
-			cfg.Fields[i].Type = "text"
-		}
+	out := make([]Field, len(c.Fields))
+	for i, f := range c.Fields {
+		f.Label = cmp.Or(f.Label, f.Name)
+		f.Type = cmp.Or(f.Type, "text")
+		out[i] = f
 	}
-	return &credentials{cfg: cfg}
-}
-
-func (p *credentials) ID() string      { return p.cfg.ID }
-func (p *credentials) Name() string    { return p.cfg.Name }
-func (p *credentials) Type() string    { return TypeCredentials }
-func (p *credentials) Fields() []Field { return p.cfg.Fields }
-
-// errNoAuthorize reports a credentials provider built without Authorize.
-var errNoAuthorize = errors.New("providers: credentials provider has no Authorize function")
-
-func (p *credentials) Authorize(ctx context.Context, creds map[string]string) (*User, error) {
-	if p.cfg.Authorize == nil {
-		return nil, errNoAuthorize
-	}
-	return p.cfg.Authorize(ctx, creds)
+	return out
 }
 
 // Validate reports a provider that cannot work.
-func (p *credentials) Validate() error {
-	if p.cfg.Authorize == nil {
-		return errNoAuthorize
+func (c Credentials) Validate() error {
+	if c.Authorize == nil {
+		return errors.New("providers: a credentials provider needs an Authorize function")
+	}
+	for _, f := range c.Fields {
+		if f.Name == "" || f.Name == "csrfToken" {
+			return fmt.Errorf("providers: credentials field name %q is empty or reserved", f.Name)
+		}
 	}
 	return nil
 }
+
+// ErrCredentialsSignin is returned by (or wrapped in errors from) an
+// Authorize function to reject the credentials. Returning a nil user and a
+// nil error means the same.
+var ErrCredentialsSignin = errors.New("providers: invalid credentials")
+
+// CredentialsError rejects credentials with a specific code, which reaches
+// the client as ?error=CredentialsSignin&code=<Code> (Auth.js v5's
+// CredentialsSignin subclasses) or ?error=<Code> (v4). It matches
+// ErrCredentialsSignin with errors.Is.
+type CredentialsError struct {
+	// Code is a short, client-safe reason such as "invalid_otp". Empty
+	// means "credentials".
+	Code string
+}
+
+// Error implements error.
+func (e *CredentialsError) Error() string {
+	if e.Code == "" {
+		return ErrCredentialsSignin.Error()
+	}
+	return ErrCredentialsSignin.Error() + ": " + e.Code
+}
+
+// Is reports whether target is ErrCredentialsSignin.
+func (e *CredentialsError) Is(target error) bool { return target == ErrCredentialsSignin }

@@ -1,6 +1,7 @@
 package providers_test
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/gin-gonic/gin"
@@ -12,7 +13,7 @@ import (
 // GitHub needs only the OAuth App's client id and secret; the callback URL
 // to register is <origin>/api/auth/callback/github.
 func ExampleGitHub() {
-	github := providers.GitHub(providers.OAuthConfig{
+	github := providers.GitHub(providers.OAuth{
 		ClientID:     "Iv1.0123456789abcdef", // from os.Getenv("AUTH_GITHUB_ID")
 		ClientSecret: "github-client-secret", // from os.Getenv("AUTH_GITHUB_SECRET")
 	})
@@ -28,26 +29,49 @@ func ExampleGitHub() {
 	r := gin.New()
 	auth.Mount(r)
 
-	authURL, _, _ := github.Endpoints()
-	fmt.Println(github.ID(), github.Type(), github.Scopes(), authURL)
+	// The provider is plain data: its fields say what it is.
+	info := github.Info()
+	checks := cmp.Or(github.Checks, providers.DefaultChecks(info.Type))
+	fmt.Println(info.ID, info.Type, github.Scopes, github.AuthURL)
+	fmt.Println(checks, github.Validate())
 	// Output:
 	// github oauth [read:user user:email] https://github.com/login/oauth/authorize
+	// pkce,state <nil>
 }
 
 // Keycloak is found by discovery from the realm's issuer URL, on the first
 // sign-in. The callback URL to register is
 // <origin>/api/auth/callback/keycloak.
 func ExampleKeycloak() {
-	keycloak := providers.Keycloak(providers.OAuthConfig{
-		Issuer:       "https://kc.example.com/realms/main",
+	keycloak := providers.Keycloak(providers.OAuth{
+		Issuer:       "https://kc.example.com/realms/main/",
 		ClientID:     "ginauth",
 		ClientSecret: "keycloak-client-secret",
 	})
-	fmt.Println(keycloak.ID(), keycloak.Type(), keycloak.Issuer(), keycloak.Checks(), keycloak.Validate())
+	info := keycloak.Info()
+	fmt.Println(info.ID, info.Type, keycloak.Issuer, providers.DefaultChecks(info.Type), keycloak.Validate())
 
 	// Without an issuer the provider cannot work, and says so.
-	fmt.Println(providers.Keycloak(providers.OAuthConfig{ClientID: "ginauth"}).Validate())
+	fmt.Println(providers.Keycloak(providers.OAuth{ClientID: "ginauth"}).Validate())
 	// Output:
-	// keycloak oidc https://kc.example.com/realms/main [pkce state] <nil>
+	// keycloak oidc https://kc.example.com/realms/main pkce,state,nonce <nil>
 	// providers: the Keycloak provider (id "keycloak") needs an Issuer URL
+}
+
+// A preset's fields can be changed with With, or assigned, before the
+// provider is passed to ginauth.New. AuthorizationParams are merged.
+func ExampleOAuth_With() {
+	google := providers.Google(providers.OAuth{ClientID: "id", ClientSecret: "secret"}).With(providers.OAuth{
+		ID:                  "google-offline",
+		AuthorizationParams: map[string]string{"access_type": "offline", "prompt": "consent"},
+	})
+	google.Checks = providers.CheckState | providers.CheckNonce
+	fmt.Println(google.Info(), google.AuthorizationParams, google.Checks, google.Validate())
+
+	// A check that the provider type cannot run is refused.
+	github := providers.GitHub(providers.OAuth{ClientID: "id", Checks: providers.CheckNonce})
+	fmt.Println(github.Validate())
+	// Output:
+	// {google-offline Google oidc} map[access_type:offline prompt:consent] state,nonce <nil>
+	// providers: the GitHub provider (id "github"): the nonce check needs an OpenID Connect provider
 }

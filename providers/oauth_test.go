@@ -2,347 +2,364 @@ package providers
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strconv"
+	"reflect"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ginauth/ginauth/authjs"
 )
 
-// tokenServer is an OAuth 2.0 authorization server's token and userinfo
-// endpoints on loopback, answering with what the test sets.
-type tokenServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []*http.Request
-	forms    []url.Values
-	token    func(w http.ResponseWriter, form url.Values)
-	userinfo func(w http.ResponseWriter, r *http.Request)
+// The engine that runs these declarations (authorization URL, exchange,
+// refresh, discovery) is tested in internal/oauth; this file tests what is
+// data here: Info, With, Validate, the checks and the helpers.
+
+// validOAuth2 and validOIDC are providers that pass Validate; the tests
+// change one field at a time.
+func validOAuth2() OAuth {
+	return OAuth{ID: "acme", Name: "Acme", ClientID: "c", ClientSecret: "s",
+		AuthURL: "https://a.example.com/auth", TokenURL: "https://a.example.com/token", UserInfoURL: "https://a.example.com/me"}
 }
 
-func newTokenServer(t *testing.T) *tokenServer {
-	ts := &tokenServer{}
-	ts.token = func(w http.ResponseWriter, _ url.Values) {
-		writeJSON(w, 200, map[string]any{"access_token": "at-1", "token_type": "Bearer", "expires_in": 3600,
-			"refresh_token": "rt-1", "scope": []string{"read", "write"}})
-	}
-	ts.userinfo = func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer at-1" {
-			w.WriteHeader(401)
-			return
-		}
-		writeJSON(w, 200, map[string]any{"id": 4217, "name": "Alice", "email": "Alice@Example.COM", "picture": "https://img/a.png"})
-	}
-	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.ParseForm()
-		ts.mu.Lock()
-		ts.requests = append(ts.requests, r)
-		ts.forms = append(ts.forms, r.PostForm)
-		ts.mu.Unlock()
-		switch r.URL.Path {
-		case "/token":
-			ts.token(w, r.PostForm)
-		case "/userinfo":
-			ts.userinfo(w, r)
-		default:
-			w.WriteHeader(404)
-		}
-	}))
-	t.Cleanup(ts.Close)
-	return ts
+func validOIDC() OAuth {
+	return OAuth{ID: "sso", Name: "SSO", ClientID: "c", ClientSecret: "s", Issuer: "https://sso.example.com/"}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-func (ts *tokenServer) provider(mut ...func(*OAuth2Config)) *OAuth {
-	cfg := OAuth2Config{ID: "acme", Name: "Acme", ClientID: "client:id", ClientSecret: "s3cr&t",
-		AuthURL: ts.URL + "/authorize?audience=api", TokenURL: ts.URL + "/token", UserInfoURL: ts.URL + "/userinfo",
-		Scopes: []string{"read", "write"}, AuthorizationParams: map[string]string{"prompt": "login", "access_type": "offline"}}
-	for _, m := range mut {
-		m(&cfg)
+func TestInfo(t *testing.T) {
+	tests := []struct {
+		name string
+		p    OAuth
+		want Info
+	}{
+		{"endpoints only", validOAuth2(), Info{ID: "acme", Name: "Acme", Type: authjs.TypeOAuth}},
+		{"issuer without type", validOIDC(), Info{ID: "sso", Name: "SSO", Type: authjs.TypeOIDC}},
+		{"explicit OIDC", OAuth{ID: "x", Name: "X", Type: authjs.TypeOIDC}, Info{ID: "x", Name: "X", Type: authjs.TypeOIDC}},
+		{"explicit OAuth with issuer", OAuth{ID: "x", Type: authjs.TypeOAuth, Issuer: "https://i"}, Info{ID: "x", Type: authjs.TypeOAuth}},
+		{"nothing", OAuth{}, Info{Type: authjs.TypeOAuth}},
 	}
-	return OAuth2(cfg)
-}
-
-func TestAuthorizationURL(t *testing.T) {
-	ts := newTokenServer(t)
-	p := ts.provider()
-	raw, err := p.AuthorizationURL(context.Background(), AuthorizationRequest{
-		RedirectURI: "http://localhost:3000/api/auth/callback/acme", State: "st", CodeChallenge: "ch",
-		Params: url.Values{"prompt": {"consent"}, "login_hint": {"a@b.c"}, "client_id": {"evil"}, "redirect_uri": {"https://evil"},
-			"state": {"x"}, "code_challenge": {"x"}, "response_type": {"token"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := url.Parse(raw)
-	q := u.Query()
-	want := map[string]string{
-		"audience": "api", "client_id": "client:id", "redirect_uri": "http://localhost:3000/api/auth/callback/acme",
-		"response_type": "code", "scope": "read write", "state": "st", "code_challenge": "ch",
-		"code_challenge_method": "S256", "prompt": "consent", "login_hint": "a@b.c", "access_type": "offline",
-	}
-	for k, v := range want {
-		if q.Get(k) != v || len(q[k]) != 1 {
-			t.Errorf("%s = %q, want %q (url %s)", k, q[k], v, raw)
+	for _, tt := range tests {
+		if got := tt.p.Info(); got != tt.want {
+			t.Errorf("%s: Info() = %+v, want %+v", tt.name, got, tt.want)
 		}
 	}
-	if q.Has("nonce") {
-		t.Error("nonce sent without the check")
-	}
-	// The query may replace the scope.
-	raw, _ = p.AuthorizationURL(context.Background(), AuthorizationRequest{RedirectURI: "http://x/cb", Params: url.Values{"scope": {"read"}}, Nonce: "n"})
-	u, _ = url.Parse(raw)
-	if u.Query().Get("scope") != "read" || u.Query().Get("nonce") != "n" || u.Query().Has("state") {
-		t.Errorf("scope from query / nonce / no state: %s", raw)
-	}
-}
-
-func TestExchangeOAuth2(t *testing.T) {
-	for _, auth := range []ClientAuth{ClientSecretBasic, ClientSecretPost} {
-		ts := newTokenServer(t)
-		p := ts.provider(func(c *OAuth2Config) { c.ClientAuth = auth })
-		before := time.Now().Unix()
-		res, err := p.Exchange(context.Background(), CallbackRequest{RedirectURI: "http://localhost/cb", Code: "c0de", CodeVerifier: "ver"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, form := ts.requests[0], ts.forms[0]
-		if form.Get("code") != "c0de" || form.Get("code_verifier") != "ver" || form.Get("redirect_uri") != "http://localhost/cb" || form.Get("grant_type") != "authorization_code" {
-			t.Errorf("token request form: %v", form)
-		}
-		switch auth {
-		case ClientSecretBasic:
-			// RFC 6749 2.3.1: id and secret are form-encoded, then Basic.
-			want := "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape("client:id")+":"+url.QueryEscape("s3cr&t")))
-			if tr.Header.Get("Authorization") != want || form.Has("client_secret") {
-				t.Errorf("basic auth: %q, form %v", tr.Header.Get("Authorization"), form)
-			}
-		case ClientSecretPost:
-			if tr.Header.Get("Authorization") != "" || form.Get("client_id") != "client:id" || form.Get("client_secret") != "s3cr&t" {
-				t.Errorf("post auth: %q, form %v", tr.Header.Get("Authorization"), form)
-			}
-		}
-		u, a := res.User, res.Account
-		if u.ID != "4217" || u.Name != "Alice" || u.Email != "alice@example.com" || u.Image != "https://img/a.png" {
-			t.Errorf("user %+v", u)
-		}
-		if a.Provider != "acme" || a.Type != TypeOAuth || a.ProviderAccountID != "4217" || a.AccessToken != "at-1" ||
-			a.RefreshToken != "rt-1" || a.TokenType != "Bearer" || a.Scope != "read write" || a.ExpiresAt < before+3599 || a.ExpiresAt > time.Now().Unix()+3600 {
-			t.Errorf("account %+v", a)
-		}
-		if res.Profile["name"] != "Alice" {
-			t.Errorf("profile %v", res.Profile)
-		}
-	}
-}
-
-func TestExchangeErrors(t *testing.T) {
-	ts := newTokenServer(t)
-	p := ts.provider()
-	ctx := context.Background()
-	req := CallbackRequest{RedirectURI: "http://localhost/cb", Code: "c"}
-
-	ts.token = func(w http.ResponseWriter, _ url.Values) {
-		writeJSON(w, 400, map[string]string{"error": "invalid_grant", "error_description": "code expired", "error_uri": "https://docs/e"})
-	}
-	_, err := p.Exchange(ctx, req)
-	var te *TokenError
-	if !errors.Is(err, ErrTokenEndpoint) || !errors.As(err, &te) || te.StatusCode != 400 || te.Code != "invalid_grant" ||
-		te.Description != "code expired" || te.URI != "https://docs/e" {
-		t.Fatalf("token error: %#v", err)
-	}
-	if !strings.Contains(err.Error(), "invalid_grant") {
-		t.Errorf("message %q", err)
-	}
-
-	ts.token = func(w http.ResponseWriter, _ url.Values) { w.WriteHeader(502); w.Write([]byte("<html>bad gateway")) }
-	if _, err := p.Exchange(ctx, req); !errors.As(err, &te) || te.StatusCode != 502 || te.Code != "" || !errors.Is(err, ErrTokenEndpoint) {
-		t.Errorf("non-JSON token error: %#v", err)
-	}
-
-	ts.token = func(w http.ResponseWriter, _ url.Values) {
-		writeJSON(w, 200, map[string]any{"access_token": "at-1", "token_type": "Bearer"})
-	}
-	ts.userinfo = func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }
-	if _, err := p.Exchange(ctx, req); !errors.Is(err, ErrUserInfo) {
-		t.Errorf("userinfo 500: %v", err)
-	}
-
-	// A profile larger than MaxResponseBytes is refused, not truncated.
-	ts.userinfo = func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"id":"1","pad":"` + strings.Repeat("x", MaxResponseBytes) + `"}`))
-	}
-	if _, err := p.Exchange(ctx, req); !errors.Is(err, ErrUserInfo) || !errors.Is(err, errResponseTooLarge) {
-		t.Errorf("oversized profile: %v", err)
-	}
-	// Streamed without a Content-Length, too.
-	ts.userinfo = func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"id":"1","pad":"`))
-		for range 40 {
-			w.Write([]byte(strings.Repeat("x", 32<<10)))
-			w.(http.Flusher).Flush()
-		}
-		w.Write([]byte(`"}`))
-	}
-	if _, err := p.Exchange(ctx, req); !errors.Is(err, errResponseTooLarge) {
-		t.Errorf("oversized streamed profile: %v", err)
-	}
-
-	ts.userinfo = func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]any{"name": "x"}) }
-	p2 := ts.provider(func(c *OAuth2Config) {
-		c.Profile = func(context.Context, map[string]any, *Tokens) (*User, error) { return &User{}, nil }
-	})
-	if _, err := p2.Exchange(ctx, req); !errors.Is(err, ErrProfile) {
-		t.Errorf("profile without id: %v", err)
-	}
-
-	// The request's context bounds the call.
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := p.Exchange(cctx, req); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled context: %v", err)
-	}
-}
-
-func TestRefresh(t *testing.T) {
-	ts := newTokenServer(t)
-	var calls atomic.Int32
-	release := make(chan struct{})
-	ts.token = func(w http.ResponseWriter, form url.Values) {
-		calls.Add(1)
-		<-release
-		if form.Get("grant_type") != "refresh_token" || form.Get("refresh_token") != "rt-old" {
-			writeJSON(w, 400, map[string]string{"error": "invalid_request"})
-			return
-		}
-		writeJSON(w, 200, map[string]any{"access_token": "at-new", "token_type": "Bearer", "expires_in": 60, "refresh_token": "rt-new"})
-	}
-	p := ts.provider()
-
-	const n = 8
-	var joined sync.WaitGroup
-	joined.Add(n)
-	refreshJoined = joined.Done
-	defer func() { refreshJoined = func() {} }()
-	results := make(chan *Tokens, n)
-	for range n {
-		go func() {
-			tok, err := p.Refresh(context.Background(), "rt-old")
-			if err != nil {
-				t.Error(err)
-			}
-			results <- tok
-		}()
-	}
-	joined.Wait() // every caller waits on one request
-	close(release)
-	for range n {
-		tok := <-results
-		if tok == nil || tok.AccessToken != "at-new" || tok.RefreshToken != "rt-new" || tok.ExpiresAt == 0 {
-			t.Errorf("refreshed tokens %+v", tok)
-		}
-	}
-	if c := calls.Load(); c != 1 {
-		t.Errorf("%d token requests for %d concurrent refreshes, want 1", c, n)
-	}
-	refreshJoined = func() {}
-
-	// A provider that does not rotate keeps the refresh token.
-	ts.token = func(w http.ResponseWriter, _ url.Values) {
-		writeJSON(w, 200, map[string]any{"access_token": "at-2", "token_type": "Bearer", "expires_in": 60})
-	}
-	if tok, err := p.Refresh(context.Background(), "rt-keep"); err != nil || tok.RefreshToken != "rt-keep" || tok.AccessToken != "at-2" {
-		t.Errorf("non-rotating refresh: %+v, %v", tok, err)
-	}
-	if _, err := p.Refresh(context.Background(), ""); !errors.Is(err, ErrNoRefreshToken) {
-		t.Errorf("empty refresh token: %v", err)
-	}
-}
-
-func TestRefreshClaims(t *testing.T) {
-	ts := newTokenServer(t)
-	ts.token = func(w http.ResponseWriter, form url.Values) {
-		if form.Get("refresh_token") == "revoked" {
-			writeJSON(w, 400, map[string]string{"error": "invalid_grant"})
-			return
-		}
-		writeJSON(w, 200, map[string]any{"access_token": "at-new", "token_type": "Bearer", "expires_in": 3600, "refresh_token": "rt-new"})
-	}
-	p := ts.provider()
-	ctx, now := context.Background(), time.Now()
-
-	fresh := map[string]any{"access_token": "at", "refresh_token": "rt", "expires_at": float64(now.Add(time.Hour).Unix())}
-	if did, err := p.RefreshClaims(ctx, fresh, now, time.Minute); did || err != nil || fresh["access_token"] != "at" {
-		t.Errorf("fresh token refreshed: %v %v %v", did, err, fresh)
-	}
-	expired := map[string]any{"access_token": "at", "refresh_token": "rt", "expires_at": json.Number(strconv.FormatInt(now.Unix()-10, 10))}
-	if did, err := p.RefreshClaims(ctx, expired, now, time.Minute); !did || err != nil ||
-		expired["access_token"] != "at-new" || expired["refresh_token"] != "rt-new" || expired["expires_at"].(int64) < now.Unix()+3500 {
-		t.Errorf("expired token: %v %v %v", did, err, expired)
-	}
-	soon := map[string]any{"access_token": "at", "refresh_token": "rt", "expires_at": now.Unix() + 30}
-	if did, err := p.RefreshClaims(ctx, soon, now, time.Minute); !did || err != nil {
-		t.Errorf("token expiring within the leeway: %v %v", did, err)
-	}
-	revoked := map[string]any{"access_token": "at", "refresh_token": "revoked", "expires_at": float64(now.Unix() - 1)}
-	var te *TokenError
-	if did, err := p.RefreshClaims(ctx, revoked, now, 0); did || !errors.As(err, &te) || te.Code != "invalid_grant" || revoked["access_token"] != "at" {
-		t.Errorf("revoked grant: %v %v %v", did, err, revoked)
-	}
-	noRT := map[string]any{"access_token": "at", "expires_at": float64(now.Unix() - 1)}
-	if _, err := p.RefreshClaims(ctx, noRT, now, 0); !errors.Is(err, ErrNoRefreshToken) {
-		t.Errorf("expired without refresh token: %v", err)
-	}
-	if did, err := p.RefreshClaims(ctx, map[string]any{"sub": "x"}, now, 0); did || err != nil {
-		t.Errorf("claims without provider tokens: %v %v", did, err)
-	}
+	var _ Provider = OAuth{}
+	var _ Provider = &OAuth{}
+	var _ Provider = Credentials{}
+	var _ Provider = &Credentials{}
 }
 
 func TestValidate(t *testing.T) {
-	ok := OAuth2Config{ID: "x", Name: "X", ClientID: "c", AuthURL: "https://a/auth", TokenURL: "https://a/token", UserInfoURL: "https://a/me"}
-	if err := OAuth2(ok).Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for name, mut := range map[string]func(*OAuth2Config){
-		"no name":        func(c *OAuth2Config) { c.Name = "" },
-		"no client id":   func(c *OAuth2Config) { c.ClientID = "" },
-		"relative auth":  func(c *OAuth2Config) { c.AuthURL = "/auth" },
-		"no token url":   func(c *OAuth2Config) { c.TokenURL = "" },
-		"no userinfo":    func(c *OAuth2Config) { c.UserInfoURL = "" },
-		"bad check":      func(c *OAuth2Config) { c.Checks = []string{"pkce", "magic"} },
-		"nonce on oauth": func(c *OAuth2Config) { c.Checks = []string{CheckNonce} },
+	userInfo := func(context.Context, *http.Client, *Tokens) (map[string]any, error) { return nil, nil }
+	for name, p := range map[string]OAuth{
+		"OAuth 2.0":                        validOAuth2(),
+		"OpenID Connect":                   validOIDC(),
+		"UserInfo function instead of URL": func() OAuth { p := validOAuth2(); p.UserInfoURL, p.UserInfo = "", userInfo; return p }(),
+		"explicit TypeOAuth":               func() OAuth { p := validOAuth2(); p.Type = authjs.TypeOAuth; return p }(),
+		"explicit TypeOIDC":                func() OAuth { p := validOIDC(); p.Type = authjs.TypeOIDC; return p }(),
+		"OIDC with endpoint overrides": func() OAuth {
+			p := validOIDC()
+			p.AuthURL, p.TokenURL, p.UserInfoURL = "https://sso.example.com/a", "https://sso.example.com/t", "http://sso.internal/u"
+			return p
+		}(),
+		"every check on OIDC":    func() OAuth { p := validOIDC(); p.Checks = CheckPKCE | CheckState | CheckNonce; return p }(),
+		"nonce alone on OIDC":    func() OAuth { p := validOIDC(); p.Checks = CheckNonce; return p }(),
+		"InsecureNoChecks alone": func() OAuth { p := validOAuth2(); p.Checks = InsecureNoChecks; return p }(),
+		"state alone on OAuth":   func() OAuth { p := validOAuth2(); p.Checks = CheckState; return p }(),
+		"client_secret_post":     func() OAuth { p := validOAuth2(); p.ClientAuth = ClientSecretPost; return p }(),
+		"form_post":              func() OAuth { p := validOIDC(); p.ResponseMode = ResponseModeFormPost; return p }(),
+		"FetchUserInfo on OIDC":  func() OAuth { p := validOIDC(); p.FetchUserInfo = true; return p }(),
+		"VerifyIssuer on OIDC":   func() OAuth { p := validOIDC(); p.VerifyIssuer = func(map[string]any) error { return nil }; return p }(),
+		"unreserved auth params": func() OAuth {
+			p := validOAuth2()
+			p.AuthorizationParams = map[string]string{"prompt": "login", "scope": "a b", "audience": "api"}
+			return p
+		}(),
+		"no client secret (PKCE)": func() OAuth { p := validOAuth2(); p.ClientSecret = ""; return p }(),
 	} {
-		c := ok
-		mut(&c)
-		if err := OAuth2(c).Validate(); err == nil {
-			t.Errorf("%s: no error", name)
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
-	c := ok
-	c.UserInfoURL, c.UserInfo = "", func(context.Context, *http.Client, *Tokens) (map[string]any, error) { return nil, nil }
-	if err := OAuth2(c).Validate(); err != nil {
-		t.Errorf("UserInfo function instead of URL: %v", err)
+
+	tests := []struct {
+		name string
+		p    OAuth
+		want string // a part of the error message
+	}{
+		{"no ID", func() OAuth { p := validOAuth2(); p.ID = ""; return p }(), "has no ID"},
+		{"no name", func() OAuth { p := validOAuth2(); p.Name = ""; return p }(), "has no Name"},
+		{"no client id", func() OAuth { p := validOAuth2(); p.ClientID = ""; return p }(), "no ClientID"},
+		{"relative AuthURL", func() OAuth { p := validOAuth2(); p.AuthURL = "/auth"; return p }(), "AuthURL"},
+		{"AuthURL with credentials", func() OAuth { p := validOAuth2(); p.AuthURL = "https://u:p@a.example.com/auth"; return p }(), "AuthURL"},
+		{"AuthURL not http", func() OAuth { p := validOAuth2(); p.AuthURL = "javascript://a.example.com/x"; return p }(), "AuthURL"},
+		{"no TokenURL", func() OAuth { p := validOAuth2(); p.TokenURL = ""; return p }(), "TokenURL"},
+		{"no UserInfoURL and no UserInfo", func() OAuth { p := validOAuth2(); p.UserInfoURL = ""; return p }(), "UserInfoURL"},
+		{"OIDC with a relative AuthURL override", func() OAuth { p := validOIDC(); p.AuthURL = "auth"; return p }(), "AuthURL"},
+		{"OIDC with a bad UserInfoURL override", func() OAuth { p := validOIDC(); p.UserInfoURL = "ftp://x/u"; return p }(), "UserInfoURL"},
+		{"OIDC without issuer names the provider", func() OAuth { p := validOIDC(); p.Type, p.Issuer = authjs.TypeOIDC, ""; return p }(),
+			`the SSO provider (id "sso") needs an Issuer URL`},
+		{"relative issuer", func() OAuth { p := validOIDC(); p.Issuer = "sso.example.com"; return p }(), "Issuer"},
+		{"Type TypeCredentials", func() OAuth { p := validOAuth2(); p.Type = authjs.TypeCredentials; return p }(), `Type "credentials"`},
+		{"unknown Type", func() OAuth { p := validOIDC(); p.Type = "saml"; return p }(), `Type "saml"`},
+		{"Issuer on explicit TypeOAuth", func() OAuth {
+			p := validOAuth2()
+			p.Type, p.Issuer = authjs.TypeOAuth, "https://i.example.com"
+			return p
+		}(),
+			"cannot have an Issuer"},
+		{"VerifyIssuer on OAuth 2.0", func() OAuth {
+			p := validOAuth2()
+			p.VerifyIssuer = func(map[string]any) error { return nil }
+			return p
+		}(), "VerifyIssuer"},
+		{"FetchUserInfo on OAuth 2.0", func() OAuth { p := validOAuth2(); p.FetchUserInfo = true; return p }(), "FetchUserInfo"},
+		{"empty-but-invalid checks", func() OAuth { p := validOIDC(); p.Checks = 1 << 6; return p }(), "unknown checks in 0x40"},
+		{"unknown bit 1<<5", func() OAuth { p := validOIDC(); p.Checks = 1 << 5; return p }(), "unknown checks in 0x20"},
+		{"known check with an unknown bit", func() OAuth { p := validOIDC(); p.Checks = CheckPKCE | 1<<3; return p }(), "unknown checks in 0x9"},
+		{"InsecureNoChecks|CheckPKCE", func() OAuth { p := validOAuth2(); p.Checks = InsecureNoChecks | CheckPKCE; return p }(), "cannot be combined"},
+		{"InsecureNoChecks|CheckNonce on OIDC", func() OAuth { p := validOIDC(); p.Checks = InsecureNoChecks | CheckNonce; return p }(), "cannot be combined"},
+		{"nonce on OAuth 2.0", func() OAuth { p := validOAuth2(); p.Checks = CheckNonce | CheckState; return p }(), "nonce check needs an OpenID Connect provider"},
+		{"unknown ClientAuth", func() OAuth { p := validOAuth2(); p.ClientAuth = ClientSecretPost + 1; return p }(), "unknown ClientAuth 2"},
+		{"negative ClientAuth", func() OAuth { p := validOAuth2(); p.ClientAuth = -1; return p }(), "unknown ClientAuth -1"},
+		{"unknown ResponseMode", func() OAuth { p := validOIDC(); p.ResponseMode = "fragment"; return p }(), `unknown ResponseMode "fragment"`},
 	}
-	if err := OIDC(OIDCConfig{ID: "o", Name: "O", ClientID: "c"}).Validate(); err == nil {
-		t.Error("OIDC without issuer accepted")
+	reserved := []string{"client_id", "client_secret", "redirect_uri", "response_type", "response_mode", "state",
+		"nonce", "code_challenge", "code_challenge_method", "request", "request_uri"}
+	for _, k := range reserved {
+		p := validOIDC()
+		p.AuthorizationParams = map[string]string{"prompt": "login", k: "x"}
+		tests = append(tests, struct {
+			name string
+			p    OAuth
+			want string
+		}{"reserved AuthorizationParams key " + k, p, fmt.Sprintf("AuthorizationParams cannot set %q", k)})
 	}
-	o := OIDC(OIDCConfig{ID: "o", Name: "O", ClientID: "c", Issuer: "https://sso.example.com/", Checks: []string{CheckNonce, CheckState, CheckPKCE}})
-	if err := o.Validate(); err != nil || o.Issuer() != "https://sso.example.com/" || strings.Join(o.Scopes(), " ") != "openid profile email" {
-		t.Errorf("OIDC: %v, issuer %q, scopes %v", err, o.Issuer(), o.Scopes())
+	for _, tt := range tests {
+		err := tt.p.Validate()
+		if err == nil {
+			t.Errorf("%s: accepted", tt.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %q does not say %q", tt.name, err, tt.want)
+		}
+		if !strings.HasPrefix(err.Error(), "providers: ") {
+			t.Errorf("%s: error %q lacks the package prefix", tt.name, err)
+		}
+	}
+}
+
+func TestReserved(t *testing.T) {
+	for _, k := range []string{"client_id", "client_secret", "redirect_uri", "response_type", "response_mode", "state",
+		"nonce", "code_challenge", "code_challenge_method", "request", "request_uri"} {
+		if !Reserved(k) {
+			t.Errorf("Reserved(%q) = false", k)
+		}
+	}
+	for _, k := range []string{"prompt", "login_hint", "scope", "audience", "access_type", "claims", "", "State", "grant_type"} {
+		if Reserved(k) {
+			t.Errorf("Reserved(%q) = true", k)
+		}
+	}
+	if n := len(reservedParams); n != 11 {
+		t.Errorf("%d reserved parameters, want 11", n)
+	}
+}
+
+func TestDefaultChecks(t *testing.T) {
+	if c := DefaultChecks(authjs.TypeOIDC); c != CheckPKCE|CheckState|CheckNonce {
+		t.Errorf("OIDC default = %v", c)
+	}
+	if c := DefaultChecks(authjs.TypeOAuth); c != CheckPKCE|CheckState {
+		t.Errorf("OAuth default = %v", c)
+	}
+	// Each default passes Validate for its type.
+	for _, p := range []OAuth{validOAuth2(), validOIDC()} {
+		p.Checks = DefaultChecks(p.Info().Type)
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s with its default checks: %v", p.ID, err)
+		}
+	}
+	// The checks are distinct bits, and InsecureNoChecks is none of them.
+	all := []Checks{CheckPKCE, CheckState, CheckNonce, InsecureNoChecks}
+	for i, a := range all {
+		if a == 0 || a&(a-1) != 0 {
+			t.Errorf("check %v is not one bit", a)
+		}
+		for _, b := range all[i+1:] {
+			if a&b != 0 {
+				t.Errorf("checks %v and %v overlap", a, b)
+			}
+		}
+	}
+}
+
+func TestChecksString(t *testing.T) {
+	for c, want := range map[Checks]string{
+		0:                                   "",
+		CheckPKCE:                           "pkce",
+		CheckState:                          "state",
+		CheckNonce:                          "nonce",
+		CheckPKCE | CheckState:              "pkce,state",
+		CheckNonce | CheckState:             "state,nonce",
+		CheckPKCE | CheckState | CheckNonce: "pkce,state,nonce",
+		InsecureNoChecks:                    "none",
+		InsecureNoChecks | CheckPKCE:        "pkce,invalid(0x81)",
+		1 << 5:                              "invalid(0x20)",
+		CheckState | 1<<6:                   "state,invalid(0x42)",
+		CheckPKCE | CheckState | CheckNonce | InsecureNoChecks: "pkce,state,nonce,invalid(0x87)",
+	} {
+		if got := c.String(); got != want {
+			t.Errorf("Checks(%#x).String() = %q, want %q", uint8(c), got, want)
+		}
+	}
+}
+
+// funcID identifies a func value for comparisons (nil is 0).
+func funcID(f any) uintptr {
+	v := reflect.ValueOf(f)
+	if !v.IsValid() || v.IsNil() {
+		return 0
+	}
+	return v.Pointer()
+}
+
+// sameOAuth compares two OAuth values field by field, func fields by
+// identity, and names the fields that differ.
+func sameOAuth(a, b OAuth) []string {
+	var diff []string
+	av, bv := reflect.ValueOf(a), reflect.ValueOf(b)
+	for i := range av.NumField() {
+		f := av.Type().Field(i)
+		x, y := av.Field(i), bv.Field(i)
+		var eq bool
+		if f.Type.Kind() == reflect.Func {
+			eq = funcID(x.Interface()) == funcID(y.Interface())
+		} else {
+			eq = reflect.DeepEqual(x.Interface(), y.Interface())
+		}
+		if !eq {
+			diff = append(diff, f.Name)
+		}
+	}
+	return diff
+}
+
+func userInfoA(context.Context, *http.Client, *Tokens) (map[string]any, error) { return nil, nil }
+func userInfoB(context.Context, *http.Client, *Tokens) (map[string]any, error) { return nil, nil }
+func profileA(context.Context, map[string]any, *Tokens) (*authjs.User, error)  { return nil, nil }
+func profileB(context.Context, map[string]any, *Tokens) (*authjs.User, error)  { return nil, nil }
+func issuerA(map[string]any) error                                             { return nil }
+func issuerB(map[string]any) error                                             { return nil }
+
+func TestWith(t *testing.T) {
+	base := OAuth{
+		ID: "base", Name: "Base", Type: authjs.TypeOIDC, Issuer: "https://base.example.com",
+		ClientID: "base-id", ClientSecret: "base-secret",
+		AuthURL: "https://base.example.com/a", TokenURL: "https://base.example.com/t", UserInfoURL: "https://base.example.com/u",
+		Scopes:              []string{"openid", "base"},
+		AuthorizationParams: map[string]string{"prompt": "login", "claims": "{}"},
+		Checks:              CheckNonce | CheckState, ClientAuth: ClientSecretPost, ResponseMode: ResponseModeFormPost,
+		UserInfo: userInfoA, FetchUserInfo: true, Profile: profileA, VerifyIssuer: issuerA,
+		HTTPClient: &http.Client{Timeout: time.Second},
+	}
+	over := OAuth{
+		ID: "over", Name: "Over", Type: authjs.TypeOAuth, Issuer: "https://over.example.com",
+		ClientID: "over-id", ClientSecret: "over-secret",
+		AuthURL: "https://over.example.com/a", TokenURL: "https://over.example.com/t", UserInfoURL: "https://over.example.com/u",
+		Scopes:              []string{"over"},
+		AuthorizationParams: map[string]string{"prompt": "consent", "login_hint": "a@b.c"},
+		Checks:              CheckPKCE, ClientAuth: ClientSecretPost, ResponseMode: ResponseModeFormPost,
+		UserInfo: userInfoB, FetchUserInfo: true, Profile: profileB, VerifyIssuer: issuerB,
+		HTTPClient: &http.Client{Timeout: 2 * time.Second},
+	}
+
+	// A zero value overrides nothing.
+	if d := sameOAuth(base.With(OAuth{}), base); d != nil {
+		t.Errorf("With(OAuth{}) changed %v", d)
+	}
+	// Every non-zero field overrides; the parameters are merged.
+	got := base.With(over)
+	want := over
+	want.AuthorizationParams = map[string]string{"prompt": "consent", "claims": "{}", "login_hint": "a@b.c"}
+	if d := sameOAuth(got, want); d != nil {
+		t.Errorf("With(over) differs from over in %v: %+v", d, got)
+	}
+	// Onto a zero value, With is a copy.
+	if d := sameOAuth(OAuth{}.With(over), over); d != nil {
+		t.Errorf("OAuth{}.With(over) differs in %v", d)
+	}
+	// Neither argument's map changes.
+	if !reflect.DeepEqual(base.AuthorizationParams, map[string]string{"prompt": "login", "claims": "{}"}) ||
+		!reflect.DeepEqual(over.AuthorizationParams, map[string]string{"prompt": "consent", "login_hint": "a@b.c"}) {
+		t.Errorf("With changed its inputs' params: %v, %v", base.AuthorizationParams, over.AuthorizationParams)
+	}
+	got.AuthorizationParams["x"] = "y"
+	if _, ok := base.AuthorizationParams["x"]; ok {
+		t.Error("the result shares its params with the receiver")
+	}
+	if _, ok := over.AuthorizationParams["x"]; ok {
+		t.Error("the result shares its params with the argument")
+	}
+
+	// Field by field: each one overrides alone, and its zero value does not.
+	fields := []struct {
+		name string
+		set  func(*OAuth)
+	}{
+		{"ID", func(o *OAuth) { o.ID = over.ID }},
+		{"Name", func(o *OAuth) { o.Name = over.Name }},
+		{"Type", func(o *OAuth) { o.Type = over.Type }},
+		{"Issuer", func(o *OAuth) { o.Issuer = over.Issuer }},
+		{"ClientID", func(o *OAuth) { o.ClientID = over.ClientID }},
+		{"ClientSecret", func(o *OAuth) { o.ClientSecret = over.ClientSecret }},
+		{"AuthURL", func(o *OAuth) { o.AuthURL = over.AuthURL }},
+		{"TokenURL", func(o *OAuth) { o.TokenURL = over.TokenURL }},
+		{"UserInfoURL", func(o *OAuth) { o.UserInfoURL = over.UserInfoURL }},
+		{"Scopes", func(o *OAuth) { o.Scopes = over.Scopes }},
+		{"Checks", func(o *OAuth) { o.Checks = over.Checks }},
+		{"UserInfo", func(o *OAuth) { o.UserInfo = over.UserInfo }},
+		{"Profile", func(o *OAuth) { o.Profile = over.Profile }},
+		{"VerifyIssuer", func(o *OAuth) { o.VerifyIssuer = over.VerifyIssuer }},
+		{"HTTPClient", func(o *OAuth) { o.HTTPClient = over.HTTPClient }},
+	}
+	for _, f := range fields {
+		var o OAuth
+		f.set(&o)
+		got := base.With(o)
+		if d := sameOAuth(got, base); len(d) != 1 || d[0] != f.name {
+			t.Errorf("With(%s) changed %v", f.name, d)
+		}
+		var w OAuth
+		f.set(&w)
+		if d := sameOAuth(OAuth{}.With(o), w); d != nil {
+			t.Errorf("OAuth{}.With(%s) differs in %v", f.name, d)
+		}
+	}
+	// The fields whose zero value is meaningful override from the zero
+	// value of the receiver.
+	zero := OAuth{}
+	if p := zero.With(OAuth{ClientAuth: ClientSecretPost}); p.ClientAuth != ClientSecretPost {
+		t.Error("ClientAuth not laid over")
+	}
+	if p := zero.With(OAuth{ResponseMode: ResponseModeFormPost}); p.ResponseMode != ResponseModeFormPost {
+		t.Error("ResponseMode not laid over")
+	}
+	if p := zero.With(OAuth{FetchUserInfo: true}); !p.FetchUserInfo {
+		t.Error("FetchUserInfo not laid over")
+	}
+	if p := zero.With(OAuth{AuthorizationParams: map[string]string{"a": "1"}}); !reflect.DeepEqual(p.AuthorizationParams, map[string]string{"a": "1"}) {
+		t.Errorf("params onto none = %v", p.AuthorizationParams)
+	}
+	// Empty scopes and params are zero values too.
+	if p := base.With(OAuth{Scopes: []string{}, AuthorizationParams: map[string]string{}}); !reflect.DeepEqual(p.Scopes, base.Scopes) ||
+		!reflect.DeepEqual(p.AuthorizationParams, base.AuthorizationParams) {
+		t.Errorf("empty scopes or params overrode: %v %v", p.Scopes, p.AuthorizationParams)
 	}
 }
 
@@ -355,91 +372,103 @@ func TestDefaultProfileAndString(t *testing.T) {
 	if u.ID != "s" || u.Name != "pu" {
 		t.Errorf("sub wins over id: %+v", u)
 	}
-	u, _ = DefaultProfile(context.Background(), map[string]any{}, nil)
-	if len(u.ID) != 36 {
-		t.Errorf("no id gives a random UUID: %q", u.ID)
+	u, _ = DefaultProfile(context.Background(), map[string]any{"name": "n", "nickname": "nn", "preferred_username": "pu"}, nil)
+	if u.Name != "n" {
+		t.Errorf("name wins over nickname: %+v", u)
 	}
-	for v, want := range map[any]string{"x": "x", float64(1.5): "1.5", json.Number("77"): "77", 9: "9", int64(10): "10", true: "", nil: ""} {
-		if got := String(map[string]any{"k": v}, "k"); got != want {
-			t.Errorf("String(%v) = %q, want %q", v, got, want)
+	u, _ = DefaultProfile(context.Background(), map[string]any{}, nil)
+	u2, _ := DefaultProfile(context.Background(), map[string]any{}, nil)
+	if len(u.ID) != 36 || u.ID == u2.ID {
+		t.Errorf("no id gives a random UUID: %q, %q", u.ID, u2.ID)
+	}
+	for _, tt := range []struct {
+		v    any
+		want string
+	}{
+		{"x", "x"}, {float64(1.5), "1.5"}, {float64(1e21), "1000000000000000000000"}, {json.Number("77"), "77"},
+		{9, "9"}, {int64(10), "10"}, {true, ""}, {nil, ""}, {[]any{"a"}, ""}, {map[string]any{"a": "b"}, ""},
+	} {
+		if got := String(map[string]any{"k": tt.v}, "k"); got != tt.want {
+			t.Errorf("String(%v) = %q, want %q", tt.v, got, tt.want)
 		}
+	}
+	if got := String(nil, "k"); got != "" {
+		t.Errorf("String of a nil profile = %q", got)
 	}
 }
 
-// TestDiscovery: concurrent first sign-ins share one discovery request, a
-// failed discovery is tried again on the next sign-in, and a document that
-// names another issuer is refused.
-func TestDiscovery(t *testing.T) {
-	var hits atomic.Int32
-	var fail atomic.Bool
-	release := make(chan struct{})
-	var issuer string
+func TestTokenError(t *testing.T) {
+	cause := errors.New("connection reset")
+	tests := []struct {
+		err  *TokenError
+		want string
+	}{
+		{&TokenError{StatusCode: 400, Code: "invalid_grant", Description: "code expired", URI: "https://docs/e"},
+			"providers: token endpoint answered 400 invalid_grant: code expired"},
+		{&TokenError{StatusCode: 401, Code: "invalid_client", Err: cause}, "providers: token endpoint answered 401 invalid_client"},
+		{&TokenError{StatusCode: 502, Err: errors.New("unexpected response")}, "providers: token endpoint answered 502: unexpected response"},
+		{&TokenError{Err: cause}, "providers: token endpoint answered 0: connection reset"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+		if !errors.Is(tt.err, ErrTokenEndpoint) {
+			t.Errorf("%v does not match ErrTokenEndpoint", tt.err)
+		}
+		if errors.Is(tt.err, ErrDiscovery) {
+			t.Errorf("%v matches ErrDiscovery", tt.err)
+		}
+	}
+	wrapped := fmt.Errorf("refresh: %w", &TokenError{Err: cause})
+	var te *TokenError
+	if !errors.Is(wrapped, cause) || !errors.As(wrapped, &te) || !errors.Is(wrapped, ErrTokenEndpoint) {
+		t.Errorf("wrapped TokenError: %v", wrapped)
+	}
+}
+
+func TestGetJSON(t *testing.T) {
+	var gotAuth, gotAccept, gotUA string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, "/.well-known/openid-configuration") {
-			w.WriteHeader(404)
-			return
+		gotAuth, gotAccept, gotUA = r.Header.Get("Authorization"), r.Header.Get("Accept"), r.Header.Get("User-Agent")
+		switch r.URL.Path {
+		case "/ok":
+			fmt.Fprint(w, `{"id":7}`)
+		case "/broken":
+			fmt.Fprint(w, `{"id":`)
+		default:
+			w.WriteHeader(http.StatusForbidden)
 		}
-		hits.Add(1)
-		<-release
-		if fail.Load() {
-			w.WriteHeader(503)
-			return
-		}
-		writeJSON(w, 200, map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/authorize",
-			"token_endpoint": issuer + "/token", "jwks_uri": issuer + "/jwks", "userinfo_endpoint": issuer + "/me"})
 	}))
 	t.Cleanup(srv.Close)
-	issuer = srv.URL
+	ctx := context.Background()
 
-	p := OIDC(OIDCConfig{ID: "o", Name: "O", Issuer: issuer, ClientID: "c"})
-	req := AuthorizationRequest{RedirectURI: "http://localhost/cb", State: "s"}
-
-	fail.Store(true)
-	close(release)
-	if _, err := p.AuthorizationURL(context.Background(), req); !errors.Is(err, ErrDiscovery) {
-		t.Fatalf("failed discovery: %v", err)
+	var v map[string]any
+	if err := GetJSON(ctx, srv.Client(), srv.URL+"/ok", "tok", &v); err != nil || v["id"] != float64(7) {
+		t.Errorf("GetJSON = %v, %v", v, err)
 	}
-	fail.Store(false)
-	hits.Store(0)
-	release = make(chan struct{})
-	const n = 6
-	var joined, wg sync.WaitGroup
-	joined.Add(n)
-	discoveryJoined = joined.Done
-	defer func() { discoveryJoined = func() {} }()
-	urls := make(chan string, n)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			u, err := p.AuthorizationURL(context.Background(), req)
-			if err != nil {
-				t.Error(err)
-			}
-			urls <- u
-		}()
+	if gotAuth != "Bearer tok" || gotAccept != "application/json" || gotUA != "ginauth" {
+		t.Errorf("headers: %q %q %q", gotAuth, gotAccept, gotUA)
 	}
-	joined.Wait() // every caller waits on the one request
-	close(release)
-	wg.Wait()
-	discoveryJoined = func() {}
-	close(urls)
-	for u := range urls {
-		if !strings.HasPrefix(u, issuer+"/authorize?") {
-			t.Errorf("authorization URL %q", u)
-		}
-	}
-	if h := hits.Load(); h != 1 {
-		t.Errorf("%d discovery requests for %d concurrent sign-ins, want 1", h, n)
-	}
-	before := hits.Load()
-	if _, err := p.AuthorizationURL(context.Background(), req); err != nil || hits.Load() != before {
-		t.Errorf("discovery not cached: %v, %d requests", err, hits.Load())
+	if err := GetJSON(ctx, srv.Client(), srv.URL+"/ok", "", &v); err != nil || gotAuth != "" {
+		t.Errorf("without a token: %v, Authorization %q", err, gotAuth)
 	}
 
-	// A document naming another issuer is refused.
-	other := OIDC(OIDCConfig{ID: "x", Name: "X", Issuer: issuer + "/tenant", ClientID: "c"})
-	if _, err := other.AuthorizationURL(context.Background(), req); !errors.Is(err, ErrDiscovery) {
-		t.Errorf("foreign issuer: %v", err)
+	err := GetJSON(ctx, srv.Client(), srv.URL+"/private?access_token=secret#frag", "tok", &v)
+	var se *StatusError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusForbidden || se.URL != srv.URL+"/private" {
+		t.Fatalf("refusal: %#v", err)
+	}
+	if strings.Contains(err.Error(), "secret") || err.Error() != "GET "+srv.URL+"/private: status 403" {
+		t.Errorf("refusal message %q", err)
+	}
+	err = GetJSON(ctx, srv.Client(), srv.URL+"/broken?access_token=secret", "tok", &v)
+	if err == nil || errors.As(err, &se) || strings.Contains(err.Error(), "secret") {
+		t.Errorf("broken JSON: %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := GetJSON(cctx, srv.Client(), srv.URL+"/ok", "tok", &v); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
 	}
 }

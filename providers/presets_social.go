@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/ginauth/ginauth/authjs"
 )
 
 // GitHub's API endpoints used by the GitHub preset.
@@ -25,11 +27,11 @@ const (
 // user has no email. The account id is GitHub's numeric user id as a
 // string; the name falls back to the login.
 //
-// Checks follow the mode's default (PKCE in v5 mode, state in v4 mode), as
-// Auth.js sets none for GitHub.
-func GitHub(c OAuthConfig) *OAuth {
-	return oauthPreset(c, OAuth2Config{
-		ID: "github", Name: "GitHub",
+// Checks: the default, PKCE and state (GitHub supports both; Auth.js sets
+// none, which means PKCE alone in v5 and state alone in v4).
+func GitHub(o OAuth) OAuth {
+	return OAuth{
+		ID: "github", Name: "GitHub", Type: authjs.TypeOAuth,
 		AuthURL:  "https://github.com/login/oauth/authorize",
 		TokenURL: "https://github.com/login/oauth/access_token",
 		// UserInfoURL documents the endpoint; githubUserInfo fetches it.
@@ -37,7 +39,7 @@ func GitHub(c OAuthConfig) *OAuth {
 		Scopes:      []string{"read:user", "user:email"},
 		UserInfo:    githubUserInfo,
 		Profile:     githubProfile,
-	})
+	}.With(o)
 }
 
 // githubEmail is an entry of GitHub's GET /user/emails.
@@ -78,8 +80,8 @@ func githubUserInfo(ctx context.Context, client *http.Client, tokens *Tokens) (m
 	return profile, nil
 }
 
-func githubProfile(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
-	return &User{
+func githubProfile(_ context.Context, p map[string]any, _ *Tokens) (*authjs.User, error) {
+	return &authjs.User{
 		ID:    String(p, "id"),
 		Name:  cmp.Or(String(p, "name"), String(p, "login")),
 		Email: String(p, "email"),
@@ -97,14 +99,13 @@ func githubProfile(_ context.Context, p map[string]any, _ *Tokens) (*User, error
 // first consent; pass AuthorizationParams {"access_type": "offline",
 // "prompt": "consent"} to get one on every sign-in.
 //
-// Checks: PKCE and state. Auth.js v4 sets both; v5 sets none and so uses
-// PKCE alone. Google supports both, so the preset keeps the stronger list.
-func Google(c OAuthConfig) *OAuth {
-	return oidcPreset(c, OIDCConfig{
+// Checks: the default, PKCE, state and nonce, all of which Google supports
+// (Auth.js v4 sets PKCE and state; v5 sets none, which means PKCE alone).
+func Google(o OAuth) OAuth {
+	return OAuth{
 		ID: "google", Name: "Google",
 		Issuer: "https://accounts.google.com",
-		Checks: []string{CheckPKCE, CheckState},
-	})
+	}.With(o)
 }
 
 // GitLab returns the GitLab.com provider (id "gitlab", OAuth 2.0).
@@ -114,25 +115,24 @@ func Google(c OAuthConfig) *OAuth {
 // scope. The account id is GitLab's numeric user id as a string; the name
 // falls back to the username.
 //
-// Checks: PKCE and state (Auth.js v4 sets both; v5 sets none, which means
-// PKCE alone). GitLab supports both.
-func GitLab(c OAuthConfig) *OAuth {
-	return oauthPreset(c, OAuth2Config{
-		ID: "gitlab", Name: "GitLab",
+// Checks: the default, PKCE and state (Auth.js v4 sets both; v5 sets
+// none, which means PKCE alone). GitLab supports both.
+func GitLab(o OAuth) OAuth {
+	return OAuth{
+		ID: "gitlab", Name: "GitLab", Type: authjs.TypeOAuth,
 		AuthURL:     "https://gitlab.com/oauth/authorize",
 		TokenURL:    "https://gitlab.com/oauth/token",
 		UserInfoURL: "https://gitlab.com/api/v4/user",
 		Scopes:      []string{"read_user"},
-		Checks:      []string{CheckPKCE, CheckState},
-		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
-			return &User{
+		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*authjs.User, error) {
+			return &authjs.User{
 				ID:    String(p, "id"),
 				Name:  cmp.Or(String(p, "name"), String(p, "username")),
 				Email: String(p, "email"),
 				Image: String(p, "avatar_url"),
 			}, nil
 		},
-	})
+	}.With(o)
 }
 
 // Discord returns the Discord provider (id "discord", OAuth 2.0).
@@ -142,24 +142,24 @@ func GitLab(c OAuthConfig) *OAuth {
 // preset asks for "identify email". The image is the user's avatar on
 // Discord's CDN (a GIF for animated avatars), or Discord's default avatar
 // when the user has none. The name is the display name (global_name),
-// falling back to the username.
-func Discord(c OAuthConfig) *OAuth {
-	return oauthPreset(c, OAuth2Config{
-		ID: "discord", Name: "Discord",
+// falling back to the username. Checks: the default, PKCE and state.
+func Discord(o OAuth) OAuth {
+	return OAuth{
+		ID: "discord", Name: "Discord", Type: authjs.TypeOAuth,
 		AuthURL:     "https://discord.com/api/oauth2/authorize",
 		TokenURL:    "https://discord.com/api/oauth2/token",
 		UserInfoURL: "https://discord.com/api/users/@me",
 		Scopes:      []string{"identify", "email"},
-		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
+		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*authjs.User, error) {
 			id := String(p, "id")
-			return &User{
+			return &authjs.User{
 				ID:    id,
 				Name:  cmp.Or(String(p, "global_name"), String(p, "username")),
 				Email: String(p, "email"),
 				Image: discordAvatar(id, String(p, "avatar"), String(p, "discriminator")),
 			}, nil
 		},
-	})
+	}.With(o)
 }
 
 // discordAvatar returns the CDN URL of a Discord user's avatar, following
@@ -200,17 +200,17 @@ func discordAvatar(id, hash, discriminator string) string {
 // sub, email from email. Apple puts the user's name only in the first
 // callback's form, never in the ID token, so the name is usually empty.
 //
-// Checks: nonce and state, as Auth.js v5 sets them (v4 used PKCE alone;
-// Apple documents state and nonce).
-func Apple(c OAuthConfig) *OAuth {
-	return oidcPreset(c, OIDCConfig{
+// Checks: nonce and state, not the default's PKCE: Apple documents state
+// and nonce and no PKCE, and Auth.js v5 sets the same two.
+func Apple(o OAuth) OAuth {
+	return OAuth{
 		ID: "apple", Name: "Apple",
 		Issuer:       "https://appleid.apple.com",
 		Scopes:       []string{"name", "email"},
-		ResponseMode: "form_post",
+		ResponseMode: ResponseModeFormPost,
 		ClientAuth:   ClientSecretPost,
-		Checks:       []string{CheckNonce, CheckState},
-	})
+		Checks:       CheckNonce | CheckState,
+	}.With(o)
 }
 
 // Facebook returns the Facebook provider (id "facebook", OAuth 2.0).
@@ -220,23 +220,23 @@ func Apple(c OAuthConfig) *OAuth {
 // Production apps cannot use localhost callbacks; use a separate
 // development app. The preset asks for "email" and reads id, name, email
 // and picture from the Graph API; accounts created on mobile may have no
-// email.
-func Facebook(c OAuthConfig) *OAuth {
-	return oauthPreset(c, OAuth2Config{
-		ID: "facebook", Name: "Facebook",
+// email. Checks: the default, PKCE and state.
+func Facebook(o OAuth) OAuth {
+	return OAuth{
+		ID: "facebook", Name: "Facebook", Type: authjs.TypeOAuth,
 		AuthURL:     "https://www.facebook.com/v19.0/dialog/oauth",
 		TokenURL:    "https://graph.facebook.com/oauth/access_token",
 		UserInfoURL: "https://graph.facebook.com/me?fields=id,name,email,picture",
 		Scopes:      []string{"email"},
-		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
-			return &User{
+		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*authjs.User, error) {
+			return &authjs.User{
 				ID:    String(p, "id"),
 				Name:  String(p, "name"),
 				Email: String(p, "email"),
 				Image: String(object(object(p, "picture"), "data"), "url"),
 			}, nil
 		},
-	})
+	}.With(o)
 }
 
 // LinkedIn returns the LinkedIn provider (id "linkedin", OpenID Connect,
@@ -248,14 +248,15 @@ func Facebook(c OAuthConfig) *OAuth {
 // client secret in the form (client_secret_post). The profile comes from
 // the ID token (sub, name, email, picture).
 //
-// Checks: state, as Auth.js sets it.
-func LinkedIn(c OAuthConfig) *OAuth {
-	return oidcPreset(c, OIDCConfig{
+// Checks: state only, as Auth.js sets it: LinkedIn's web flow documents
+// neither PKCE nor a nonce in its ID token.
+func LinkedIn(o OAuth) OAuth {
+	return OAuth{
 		ID: "linkedin", Name: "LinkedIn",
 		Issuer:     "https://www.linkedin.com/oauth",
 		ClientAuth: ClientSecretPost,
-		Checks:     []string{CheckState},
-	})
+		Checks:     CheckState,
+	}.With(o)
 }
 
 // Slack returns the Sign in with Slack provider (id "slack", OpenID
@@ -267,14 +268,14 @@ func LinkedIn(c OAuthConfig) *OAuth {
 // URLs, even in development. The profile comes from the ID token (sub,
 // name, email, picture).
 //
-// Checks: nonce and state. Auth.js v5 sets nonce alone and v4 used the
-// state default; Slack supports both, so the preset asks for both.
-func Slack(c OAuthConfig) *OAuth {
-	return oidcPreset(c, OIDCConfig{
+// Checks: nonce and state, not PKCE, which Slack's OpenID Connect flow
+// does not document (Auth.js v5 sets nonce alone; v4 state alone).
+func Slack(o OAuth) OAuth {
+	return OAuth{
 		ID: "slack", Name: "Slack",
 		Issuer: "https://slack.com",
-		Checks: []string{CheckNonce, CheckState},
-	})
+		Checks: CheckNonce | CheckState,
+	}.With(o)
 }
 
 // Twitch returns the Twitch provider (id "twitch", OpenID Connect, issuer
@@ -285,19 +286,19 @@ func Slack(c OAuthConfig) *OAuth {
 // "openid user:read:email", requests the email, picture and
 // preferred_username claims in the ID token (the claims parameter), and
 // sends the client secret in the form (client_secret_post). The name is
-// the preferred_username claim. Twitch does not document PKCE, so the
-// preset uses the state and nonce checks in both modes.
-func Twitch(c OAuthConfig) *OAuth {
-	return oidcPreset(c, OIDCConfig{
+// the preferred_username claim. Checks: state and nonce; Twitch does not
+// document PKCE.
+func Twitch(o OAuth) OAuth {
+	return OAuth{
 		ID: "twitch", Name: "Twitch",
-		Checks: []string{CheckState, CheckNonce},
+		Checks: CheckState | CheckNonce,
 		Issuer: "https://id.twitch.tv/oauth2",
 		Scopes: []string{"openid", "user:read:email"},
 		AuthorizationParams: map[string]string{
 			"claims": `{"id_token":{"email":null,"picture":null,"preferred_username":null}}`,
 		},
 		ClientAuth: ClientSecretPost,
-	})
+	}.With(o)
 }
 
 // Spotify returns the Spotify provider (id "spotify", OAuth 2.0).
@@ -305,15 +306,16 @@ func Twitch(c OAuthConfig) *OAuth {
 // Create an app at https://developer.spotify.com/dashboard with the
 // redirect URI <origin>/api/auth/callback/spotify. The preset asks for
 // "user-read-email"; the image is the first of the profile's images.
-func Spotify(c OAuthConfig) *OAuth {
-	return oauthPreset(c, OAuth2Config{
-		ID: "spotify", Name: "Spotify",
+// Checks: the default, PKCE and state.
+func Spotify(o OAuth) OAuth {
+	return OAuth{
+		ID: "spotify", Name: "Spotify", Type: authjs.TypeOAuth,
 		AuthURL:     "https://accounts.spotify.com/authorize",
 		TokenURL:    "https://accounts.spotify.com/api/token",
 		UserInfoURL: "https://api.spotify.com/v1/me",
 		Scopes:      []string{"user-read-email"},
-		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
-			u := &User{ID: String(p, "id"), Name: String(p, "display_name"), Email: String(p, "email")}
+		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*authjs.User, error) {
+			u := &authjs.User{ID: String(p, "id"), Name: String(p, "display_name"), Email: String(p, "email")}
 			if images, ok := p["images"].([]any); ok && len(images) > 0 {
 				if img, ok := images[0].(map[string]any); ok {
 					u.Image = String(img, "url")
@@ -321,7 +323,7 @@ func Spotify(c OAuthConfig) *OAuth {
 			}
 			return u, nil
 		},
-	})
+	}.With(o)
 }
 
 // Twitter returns the X (Twitter) provider over OAuth 2.0 (id "twitter").
@@ -333,25 +335,24 @@ func Spotify(c OAuthConfig) *OAuth {
 // "data". The user has an email only when X puts one in data.email,
 // which these scopes do not ask for.
 //
-// Checks: PKCE and state, which X requires and Auth.js sets.
-func Twitter(c OAuthConfig) *OAuth {
-	return oauthPreset(c, OAuth2Config{
-		ID: "twitter", Name: "Twitter",
+// Checks: the default, PKCE and state, which X requires and Auth.js sets.
+func Twitter(o OAuth) OAuth {
+	return OAuth{
+		ID: "twitter", Name: "Twitter", Type: authjs.TypeOAuth,
 		AuthURL:     "https://x.com/i/oauth2/authorize",
 		TokenURL:    "https://api.x.com/2/oauth2/token",
 		UserInfoURL: "https://api.x.com/2/users/me?user.fields=profile_image_url",
 		Scopes:      []string{"users.read", "tweet.read", "offline.access"},
-		Checks:      []string{CheckPKCE, CheckState},
-		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
+		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*authjs.User, error) {
 			d := object(p, "data")
-			return &User{
+			return &authjs.User{
 				ID:    String(d, "id"),
 				Name:  String(d, "name"),
 				Email: String(d, "email"),
 				Image: String(d, "profile_image_url"),
 			}, nil
 		},
-	})
+	}.With(o)
 }
 
 // Bitbucket returns the Bitbucket Cloud provider (id "bitbucket", OAuth
@@ -361,24 +362,24 @@ func Twitter(c OAuthConfig) *OAuth {
 // <origin>/api/auth/callback/bitbucket and the "account" permission. The
 // account id is Bitbucket's account_id; the name is the display name,
 // falling back to the username. Bitbucket's user resource has no email
-// address, so the user has none. Bitbucket does not document PKCE, so the
-// preset uses the state check in both modes.
-func Bitbucket(c OAuthConfig) *OAuth {
-	return oauthPreset(c, OAuth2Config{
-		ID: "bitbucket", Name: "Bitbucket",
-		Checks:      []string{CheckState},
+// address, so the user has none. Checks: state only; Bitbucket does not
+// document PKCE.
+func Bitbucket(o OAuth) OAuth {
+	return OAuth{
+		ID: "bitbucket", Name: "Bitbucket", Type: authjs.TypeOAuth,
+		Checks:      CheckState,
 		AuthURL:     "https://bitbucket.org/site/oauth2/authorize",
 		TokenURL:    "https://bitbucket.org/site/oauth2/access_token",
 		UserInfoURL: "https://api.bitbucket.org/2.0/user",
 		Scopes:      []string{"account"},
-		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
-			return &User{
+		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*authjs.User, error) {
+			return &authjs.User{
 				ID:    String(p, "account_id"),
 				Name:  cmp.Or(String(p, "display_name"), String(p, "username")),
 				Image: String(object(object(p, "links"), "avatar"), "href"),
 			}, nil
 		},
-	})
+	}.With(o)
 }
 
 // Reddit returns the Reddit provider (id "reddit", OAuth 2.0).
@@ -389,17 +390,17 @@ func Bitbucket(c OAuthConfig) *OAuth {
 // and neither email nor picture; pass AuthorizationParams
 // {"duration": "permanent"} for a refresh token.
 //
-// Checks: state, as Auth.js sets it.
-func Reddit(c OAuthConfig) *OAuth {
-	return oauthPreset(c, OAuth2Config{
-		ID: "reddit", Name: "Reddit",
+// Checks: state only, as Auth.js sets it: Reddit does not document PKCE.
+func Reddit(o OAuth) OAuth {
+	return OAuth{
+		ID: "reddit", Name: "Reddit", Type: authjs.TypeOAuth,
 		AuthURL:     "https://www.reddit.com/api/v1/authorize",
 		TokenURL:    "https://www.reddit.com/api/v1/access_token",
 		UserInfoURL: "https://oauth.reddit.com/api/v1/me",
 		Scopes:      []string{"identity"},
-		Checks:      []string{CheckState},
-		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*User, error) {
-			return &User{ID: String(p, "id"), Name: String(p, "name")}, nil
+		Checks:      CheckState,
+		Profile: func(_ context.Context, p map[string]any, _ *Tokens) (*authjs.User, error) {
+			return &authjs.User{ID: String(p, "id"), Name: String(p, "name")}, nil
 		},
-	})
+	}.With(o)
 }

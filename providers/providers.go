@@ -1,66 +1,42 @@
-// Package providers defines the sign-in methods ginauth offers.
+// Package providers declares the sign-in methods ginauth offers: a
+// credentials form checked by the application (Credentials), and OAuth 2.0
+// and OpenID Connect providers (OAuth), with presets for the well-known
+// identity providers.
 //
-// Every provider has an id (the :provider segment of /api/auth/signin/:provider
-// and /api/auth/callback/:provider), a display name and a type, one of
-// "credentials", "oauth", "oidc" and "email", as Auth.js reports them from
-// /api/auth/providers. What a provider does is told by the interface it
-// implements next to Provider: a credentials provider implements Authorizer.
+// A provider here is plain data: a struct whose fields say what the provider
+// is. ginauth.New validates the providers it is given and builds what runs
+// them (the OAuth 2.0 flow on golang.org/x/oauth2, OpenID Connect discovery
+// and ID-token verification on github.com/coreos/go-oidc/v3), so a provider
+// value can be copied, compared in tests and changed field by field before
+// New, and nothing here exposes the machinery the endpoints drive.
+//
+// Presets are functions returning a filled-in OAuth value: the declaration
+// of one identity provider (endpoints or issuer, scopes, checks, client
+// authentication, profile mapping) with the fields of the OAuth value given
+// to them laid over it, as Auth.js's provider options are:
+//
+//	providers.GitHub(providers.OAuth{ClientID: id, ClientSecret: secret})
+//
+// Every field of the result can still be set before it is passed to New.
 package providers
 
-import (
-	"context"
+import "github.com/ginauth/ginauth/authjs"
 
-	"github.com/ginauth/ginauth/internal/core"
-)
-
-// User is the identity a provider returns.
-type User = core.User
-
-// Provider types as reported by GET /api/auth/providers.
-const (
-	TypeCredentials = "credentials"
-	TypeOAuth       = "oauth"
-	TypeOIDC        = "oidc"
-	TypeEmail       = "email"
-)
-
-// Provider is the part every sign-in method shares.
-type Provider interface {
-	// ID is the provider's URL segment, such as "credentials" or "github".
-	ID() string
+// Info identifies a provider.
+type Info struct {
+	// ID is the provider's URL segment, such as "github": the :provider of
+	// /api/auth/signin/:provider and /api/auth/callback/:provider.
+	ID string
 	// Name is shown on the sign-in page, such as "GitHub".
-	Name() string
-	// Type is one of TypeCredentials, TypeOAuth, TypeOIDC, TypeEmail.
-	Type() string
-}
-
-// Field is one input of a credentials form.
-type Field struct {
-	// Name is the form field's name, such as "username".
 	Name string
-	// Label is shown beside the input; it defaults to Name.
-	Label string
-	// Type is the HTML input type: "text" (default), "password", "email", ….
-	Type string
-	// Placeholder is shown inside the empty input.
-	Placeholder string
+	// Type is the provider's type.
+	Type authjs.ProviderType
 }
 
-// Authorizer is implemented by credentials providers.
-type Authorizer interface {
-	Provider
-	// Fields lists the form inputs shown on the sign-in page.
-	Fields() []Field
-	// Authorize checks the submitted form. It returns the user on success;
-	// a nil user, ErrCredentialsSignin or a *CredentialsError to reject the
-	// credentials; any other error for a failure of its own (which the
-	// client sees as a Configuration error, never the error's text).
-	Authorize(ctx context.Context, credentials map[string]string) (*User, error)
+// Provider is a sign-in method: a Credentials or an OAuth value (or a
+// pointer to one). The set is closed: the endpoints know how to run each.
+type Provider interface {
+	// Info returns the provider's id, name and type, defaults applied.
+	Info() Info
+	provider()
 }
-
-// ErrCredentialsSignin rejects credentials (errors.Is-compatible with
-// ginauth.ErrCredentialsSignin).
-var ErrCredentialsSignin = core.ErrCredentialsSignin
-
-// CredentialsError rejects credentials with a client-visible code.
-type CredentialsError = core.CredentialsError

@@ -43,7 +43,7 @@ func newAuth(getenv func(string) string, logger *slog.Logger) (*ginauth.Auth, er
 	if getenv("AUTH_MODE") == "v4" {
 		mode = ginauth.ModeV4
 	}
-	cookies := ginauth.CookieConfig{SessionToken: getenv("AUTH_COOKIE_NAME")}
+	cookies := ginauth.CookieConfig{SessionName: getenv("AUTH_COOKIE_NAME")}
 	switch v := getenv("AUTH_SECURE_COOKIES"); v {
 	case "true", "false":
 		secure := v == "true"

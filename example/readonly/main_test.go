@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -27,16 +28,16 @@ func frontEnd(t *testing.T, mode ginauth.Mode, origin string) http.Handler {
 	t.Helper()
 	auth, err := ginauth.New(ginauth.Config{
 		Secret: secret, URL: origin, Mode: mode,
-		Providers: []providers.Provider{providers.Credentials(providers.CredentialsConfig{
-			Authorize: func(_ context.Context, c map[string]string) (*ginauth.User, error) {
+		Providers: []providers.Provider{providers.Credentials{
+			Authorize: func(_ context.Context, c map[string]string, _ *authjs.Request) (*authjs.User, error) {
 				if c["password"] != "pw" {
 					return nil, nil
 				}
-				return &ginauth.User{ID: "id-" + c["username"], Name: c["username"], Email: c["username"] + "@example.com"}, nil
+				return &authjs.User{ID: "id-" + c["username"], Name: c["username"], Email: c["username"] + "@example.com"}, nil
 			},
-		})},
-		Callbacks: ginauth.Callbacks{JWT: func(_ context.Context, p ginauth.JWTParams) (ginauth.TokenClaims, error) {
-			if p.Trigger == ginauth.TriggerSignIn && p.User.Name == "root" {
+		}},
+		Callbacks: authjs.Callbacks{JWT: func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
+			if p.Trigger == authjs.TriggerSignIn && p.User.Name == "root" {
 				p.Token["role"] = "admin"
 			}
 			return p.Token, nil
@@ -46,6 +47,7 @@ func frontEnd(t *testing.T, mode ginauth.Mode, origin string) http.Handler {
 		t.Fatal(err)
 	}
 	r := gin.New()
+	r.Use(auth.Middleware())
 	auth.Mount(r)
 	return r
 }

@@ -16,8 +16,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/cookies"
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/jwe"
 )
 
@@ -60,28 +61,27 @@ var (
 
 // Sealer seals and opens the check cookies of one cookie variant.
 type Sealer struct {
-	mode   core.Mode
 	names  [3]string
 	codecs [3]*jwe.Codec
 	state  *jwe.Codec // v5: the state parameter is itself a JWE
 	now    func() time.Time
 }
 
-// New returns a Sealer for the cookie names of one variant.
-func New(mode core.Mode, secrets []string, names cookies.Names, now func() time.Time) (*Sealer, error) {
+// New returns a Sealer for the cookie names of one variant of dialect d.
+func New(d *dialect.Dialect, secrets []string, names cookies.Names, now func() time.Time) (*Sealer, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Sealer{mode: mode, names: [3]string{names.PKCE, names.State, names.Nonce}, now: now}
+	s := &Sealer{names: [3]string{names.PKCE, names.State, names.Nonce}, now: now}
 	for i, n := range s.names {
-		c, err := jwe.New(jwe.Options{Mode: mode, Secrets: secrets, Salt: n, Now: now})
+		c, err := jwe.New(jwe.Options{Format: d.Token, Secrets: secrets, Salt: n, Now: now})
 		if err != nil {
 			return nil, err
 		}
 		s.codecs[i] = c
 	}
-	if mode == core.ModeV5 {
-		c, err := jwe.New(jwe.Options{Mode: mode, Secrets: secrets, Salt: "encodedState", Now: now})
+	if d.EncryptedState {
+		c, err := jwe.New(jwe.Options{Format: d.Token, Secrets: secrets, Salt: "encodedState", Now: now})
 		if err != nil {
 			return nil, err
 		}
@@ -113,14 +113,14 @@ func (s *Sealer) NewState() (string, error) {
 	if s.state == nil {
 		return Random(), nil
 	}
-	return s.state.Encode(core.Token{"random": Random()}, MaxAge)
+	return s.state.Encode(authjs.Claims{"random": Random()}, MaxAge)
 }
 
 // Seal returns the cookie keeping value for provider. PKCE and state
 // cookies carry Max-Age and Expires; the nonce cookie only Expires, as in
 // Auth.js. Its token expires after MaxAge either way.
 func (s *Sealer) Seal(k Kind, provider, value string) (cookies.Cookie, error) {
-	v, err := s.codecs[k].Encode(core.Token{"value": value, "provider": provider}, MaxAge)
+	v, err := s.codecs[k].Encode(authjs.Claims{"value": value, "provider": provider}, MaxAge)
 	if err != nil {
 		return cookies.Cookie{}, fmt.Errorf("checks: sealing %s: %w", k, err)
 	}

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ginauth/ginauth/internal/core"
 )
 
 // Names are the cookie names of one dialect and security mode.
@@ -22,40 +20,27 @@ type Names struct {
 	Nonce       string
 }
 
-// DefaultNames returns Auth.js's names: "authjs.*" (v5) or "next-auth.*"
-// (v4), with the "__Secure-" prefix (and "__Host-" for the CSRF cookie) when
-// secure is true.
-func DefaultNames(mode core.Mode, secure bool) Names {
-	base := "authjs."
-	if mode == core.ModeV4 {
-		base = "next-auth."
-	}
+// DefaultNames returns Auth.js's names for a dialect's prefix ("authjs."
+// or "next-auth."), with the "__Secure-" prefix (and "__Host-" for the CSRF
+// cookie) when secure is true.
+func DefaultNames(prefix string, secure bool) Names {
 	p, host := "", ""
 	if secure {
 		p, host = "__Secure-", "__Host-"
 	}
 	return Names{
-		Session:     p + base + "session-token",
-		CSRF:        host + base + "csrf-token",
-		CallbackURL: p + base + "callback-url",
-		PKCE:        p + base + "pkce.code_verifier",
-		State:       p + base + "state",
-		Nonce:       p + base + "nonce",
+		Session:     p + prefix + "session-token",
+		CSRF:        host + prefix + "csrf-token",
+		CallbackURL: p + prefix + "callback-url",
+		PKCE:        p + prefix + "pkce.code_verifier",
+		State:       p + prefix + "state",
+		Nonce:       p + prefix + "nonce",
 	}
-}
-
-// ChunkSize returns the largest value Auth.js puts in one session cookie:
-// 3933 characters for v4, 3936 for v5.
-func ChunkSize(mode core.Mode) int {
-	if mode == core.ModeV4 {
-		return 3933
-	}
-	return 3936
 }
 
 // MaxChunks bounds how many chunks of a session cookie ReadChunked
 // accepts: enough for the longest token the codec decodes (64 KiB) at the
-// smaller chunk size, ceil(65536/3933) = 17.
+// smaller chunk size (NextAuth.js v4's 3933), ceil(65536/3933) = 17.
 const MaxChunks = 17
 
 // Attrs are the attributes shared by every cookie ginauth writes.

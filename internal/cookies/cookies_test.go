@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/ginauth/ginauth/internal/cookies"
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/jwe"
 )
 
@@ -22,63 +22,17 @@ func request(headers ...string) *http.Request {
 	return r
 }
 
-func TestDefaultNames(t *testing.T) {
-	tests := []struct {
-		name   string
-		mode   core.Mode
-		secure bool
-		want   cookies.Names
-	}{
-		{"v5 http", core.ModeV5, false, cookies.Names{
-			Session: "authjs.session-token", CSRF: "authjs.csrf-token", CallbackURL: "authjs.callback-url",
-			PKCE: "authjs.pkce.code_verifier", State: "authjs.state", Nonce: "authjs.nonce",
-		}},
-		{"v5 https", core.ModeV5, true, cookies.Names{
-			Session: "__Secure-authjs.session-token", CSRF: "__Host-authjs.csrf-token", CallbackURL: "__Secure-authjs.callback-url",
-			PKCE: "__Secure-authjs.pkce.code_verifier", State: "__Secure-authjs.state", Nonce: "__Secure-authjs.nonce",
-		}},
-		{"v4 http", core.ModeV4, false, cookies.Names{
-			Session: "next-auth.session-token", CSRF: "next-auth.csrf-token", CallbackURL: "next-auth.callback-url",
-			PKCE: "next-auth.pkce.code_verifier", State: "next-auth.state", Nonce: "next-auth.nonce",
-		}},
-		{"v4 https", core.ModeV4, true, cookies.Names{
-			Session: "__Secure-next-auth.session-token", CSRF: "__Host-next-auth.csrf-token", CallbackURL: "__Secure-next-auth.callback-url",
-			PKCE: "__Secure-next-auth.pkce.code_verifier", State: "__Secure-next-auth.state", Nonce: "__Secure-next-auth.nonce",
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := cookies.DefaultNames(tt.mode, tt.secure); got != tt.want {
-				t.Errorf("DefaultNames = %+v\nwant %+v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestChunkSize(t *testing.T) {
-	for _, tt := range []struct {
-		mode core.Mode
-		want int
-	}{{core.ModeV4, 3933}, {core.ModeV5, 3936}} {
-		t.Run(tt.mode.String(), func(t *testing.T) {
-			if got := cookies.ChunkSize(tt.mode); got != tt.want {
-				t.Errorf("ChunkSize = %d, want %d", got, tt.want)
-			}
-		})
-	}
-}
-
 // TestMaxChunksCarryLongestToken: every token the codec accepts must fit in
 // the chunks ReadChunked accepts, or a long session would be written and
 // then never read back.
 func TestMaxChunksCarryLongestToken(t *testing.T) {
-	for _, mode := range []core.Mode{core.ModeV4, core.ModeV5} {
-		t.Run(mode.String(), func(t *testing.T) {
-			if got := cookies.MaxChunks * cookies.ChunkSize(mode); got < jwe.MaxTokenLen {
+	for _, d := range []*dialect.Dialect{dialect.V4, dialect.V5} {
+		t.Run(d.Name, func(t *testing.T) {
+			if got := cookies.MaxChunks * d.ChunkSize; got < jwe.MaxTokenLen {
 				t.Errorf("MaxChunks*ChunkSize = %d < jwe.MaxTokenLen %d", got, jwe.MaxTokenLen)
 			}
 			value := strings.Repeat("t", jwe.MaxTokenLen)
-			set := cookies.Chunk("s", value, cookies.ChunkSize(mode), nil, time.Time{})
+			set := cookies.Chunk("s", value, d.ChunkSize, nil, time.Time{})
 			if got, _ := cookies.ReadChunked(request(header(set)), "s"); got != value {
 				t.Errorf("a %d-character value in %d chunks did not read back", len(value), len(set))
 			}
@@ -224,15 +178,15 @@ func TestChunk(t *testing.T) {
 	}
 
 	t.Run("real chunk sizes", func(t *testing.T) {
-		for _, mode := range []core.Mode{core.ModeV4, core.ModeV5} {
-			n := cookies.ChunkSize(mode)
+		for _, d := range []*dialect.Dialect{dialect.V4, dialect.V5} {
+			n := d.ChunkSize
 			value := strings.Repeat("a", n) + strings.Repeat("b", n) + "c"
 			got := cookies.Chunk(base, value, n, nil, exp)
 			if len(got) != 3 || got[0].Name != base+".0" || len(got[0].Value) != n || got[1].Value != strings.Repeat("b", n) || got[2].Value != "c" {
-				t.Errorf("%v: chunks %d, first %q (%d chars)", mode, len(got), got[0].Name, len(got[0].Value))
+				t.Errorf("%v: chunks %d, first %q (%d chars)", d.Name, len(got), got[0].Name, len(got[0].Value))
 			}
 			if one := cookies.Chunk(base, value[:n], n, nil, exp); len(one) != 1 || one[0].Name != base {
-				t.Errorf("%v: a %d-character value was chunked: %+v", mode, n, one)
+				t.Errorf("%v: a %d-character value was chunked: %+v", d.Name, n, one)
 			}
 		}
 	})

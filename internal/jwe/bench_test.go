@@ -4,13 +4,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/authjs"
 )
 
-var benchClaims = core.Token{"name": "Alice Liddell", "email": "alice@example.com", "picture": "https://img.example.com/alice.png", "sub": "1"}
+var benchClaims = authjs.Claims{"name": "Alice Liddell", "email": "alice@example.com", "picture": "https://img.example.com/alice.png", "sub": "1"}
 
-func benchCodec(b *testing.B, mode core.Mode, cache int) *Codec {
-	c, err := New(Options{Mode: mode, Secrets: []string{"bench-secret-0123456789abcdefghijklmnop"}, Salt: "authjs.session-token", CacheSize: cache})
+func benchCodec(b *testing.B, mode Format, cache int) *Codec {
+	c, err := New(Options{Format: mode, Secrets: []string{"bench-secret-0123456789abcdefghijklmnop"}, Salt: "authjs.session-token", CacheSize: cache})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -18,7 +18,7 @@ func benchCodec(b *testing.B, mode core.Mode, cache int) *Codec {
 }
 
 func BenchmarkEncode(b *testing.B) {
-	for _, mode := range []core.Mode{core.ModeV5, core.ModeV4} {
+	for _, mode := range []Format{V5, V4} {
 		b.Run(mode.String(), func(b *testing.B) {
 			c := benchCodec(b, mode, 0)
 			b.ReportAllocs()
@@ -33,7 +33,7 @@ func BenchmarkEncode(b *testing.B) {
 
 // BenchmarkDecode decrypts and validates on every call (no cache).
 func BenchmarkDecode(b *testing.B) {
-	for _, mode := range []core.Mode{core.ModeV5, core.ModeV4} {
+	for _, mode := range []Format{V5, V4} {
 		b.Run(mode.String(), func(b *testing.B) {
 			c := benchCodec(b, mode, 0)
 			tok, _ := c.Encode(benchClaims, time.Hour)
@@ -49,7 +49,7 @@ func BenchmarkDecode(b *testing.B) {
 
 // BenchmarkDecodeCached hits the verified-token cache.
 func BenchmarkDecodeCached(b *testing.B) {
-	c := benchCodec(b, core.ModeV5, 1000)
+	c := benchCodec(b, V5, 1000)
 	tok, _ := c.Encode(benchClaims, time.Hour)
 	b.ReportAllocs()
 	for b.Loop() {

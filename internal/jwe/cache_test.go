@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/authjs"
 )
 
 func TestCacheBoundedAndExact(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	c := newCache(10)
 	for i := range 100 {
-		c.put("token-"+strconv.Itoa(i), core.Token{"i": i}, now.Add(time.Hour))
+		c.put("token-"+strconv.Itoa(i), authjs.Claims{"i": i}, now.Add(time.Hour))
 		if len(c.entries) > 10 {
 			t.Fatalf("cache holds %d entries, bound 10", len(c.entries))
 		}
@@ -23,11 +23,11 @@ func TestCacheBoundedAndExact(t *testing.T) {
 	if _, ok := c.get("token-99 ", now); ok {
 		t.Error("a different token hit the cache")
 	}
-	c.put("short", core.Token{}, now.Add(time.Second))
+	c.put("short", authjs.Claims{}, now.Add(time.Second))
 	if _, ok := c.get("short", now.Add(16*time.Second)); ok {
 		t.Error("an expired entry was returned")
 	}
-	if _, ok := c.entries[hashToken("short")]; ok {
+	if _, ok := c.entries["short"]; ok {
 		t.Error("an expired entry was kept")
 	}
 }
@@ -35,9 +35,9 @@ func TestCacheBoundedAndExact(t *testing.T) {
 // TestCachedTokenOtherSecret: a token cached by one codec is not accepted by
 // a codec with other secrets.
 func TestCachedTokenOtherSecret(t *testing.T) {
-	a, _ := New(Options{Mode: core.ModeV5, Secrets: []string{"secret-a"}, Salt: "s", CacheSize: 10})
-	b, _ := New(Options{Mode: core.ModeV5, Secrets: []string{"secret-b"}, Salt: "s", CacheSize: 10})
-	tok, _ := a.Encode(core.Token{"sub": "1"}, time.Hour)
+	a, _ := New(Options{Format: V5, Secrets: []string{"secret-a"}, Salt: "s", CacheSize: 10})
+	b, _ := New(Options{Format: V5, Secrets: []string{"secret-b"}, Salt: "s", CacheSize: 10})
+	tok, _ := a.Encode(authjs.Claims{"sub": "1"}, time.Hour)
 	if _, err := a.Decode(tok); err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-
-	"github.com/ginauth/ginauth/internal/core"
 )
 
 // More tokens made once with the fixed secrets below, all with the claims
@@ -37,19 +35,19 @@ type fuzzCodec struct {
 }
 
 func fuzzCodecs(t testing.TB) []fuzzCodec {
-	mk := func(mode core.Mode, salt string, cache int, secrets ...string) *Codec {
-		c, err := New(Options{Mode: mode, Secrets: secrets, Salt: salt, Now: func() time.Time { return fuzzNow }, CacheSize: cache})
+	mk := func(mode Format, salt string, cache int, secrets ...string) *Codec {
+		c, err := New(Options{Format: mode, Secrets: secrets, Salt: salt, Now: func() time.Time { return fuzzNow }, CacheSize: cache})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
 	return []fuzzCodec{
-		{"v4", mk(core.ModeV4, "", 0, "secret"), map[string]string{v4Token: "1", fuzzV4: "7"}},
-		{"v4 cached", mk(core.ModeV4, "", 4, "secret"), map[string]string{v4Token: "1", fuzzV4: "7"}},
-		{"v5", mk(core.ModeV5, "authjs.session-token", 0, "secret"), map[string]string{v5Token: "1", fuzzV5GCM: "7", fuzzV5NoKid: "7"}},
-		{"v5 rotated", mk(core.ModeV5, "authjs.session-token", 4, "new-secret", "secret"), map[string]string{v5Token: "1", fuzzV5GCM: "7", fuzzV5New: "7"}},
-		{"v5 secure name", mk(core.ModeV5, "__Secure-authjs.session-token", 0, "secret"), map[string]string{}},
+		{"v4", mk(V4, "", 0, "secret"), map[string]string{v4Token: "1", fuzzV4: "7"}},
+		{"v4 cached", mk(V4, "", 4, "secret"), map[string]string{v4Token: "1", fuzzV4: "7"}},
+		{"v5", mk(V5, "authjs.session-token", 0, "secret"), map[string]string{v5Token: "1", fuzzV5GCM: "7", fuzzV5NoKid: "7"}},
+		{"v5 rotated", mk(V5, "authjs.session-token", 4, "new-secret", "secret"), map[string]string{v5Token: "1", fuzzV5GCM: "7", fuzzV5New: "7"}},
+		{"v5 secure name", mk(V5, "__Secure-authjs.session-token", 0, "secret"), map[string]string{}},
 	}
 }
 
@@ -96,7 +94,7 @@ func flipPart(tok string, i int) string {
 // another reason (algorithm, header, claims). They are fine seeds: no
 // mutation can make them valid without the key.
 func authenticTokens(t testing.TB) []string {
-	key, err := DeriveKey(core.ModeV5, "secret", "authjs.session-token")
+	key, err := DeriveKey(V5, "secret", "authjs.session-token")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +164,7 @@ func FuzzDecode(f *testing.F) {
 		for _, fc := range codecs {
 			claims, err := fc.c.Decode(tok)
 			if err != nil {
-				if !errors.Is(err, core.ErrInvalidToken) && !errors.Is(err, core.ErrTokenExpired) {
+				if !errors.Is(err, ErrInvalidToken) && !errors.Is(err, ErrTokenExpired) {
 					t.Fatalf("%s: error %v wraps neither ErrInvalidToken nor ErrTokenExpired", fc.name, err)
 				}
 				if claims != nil {
@@ -201,7 +199,7 @@ func TestDecodeMalleability(t *testing.T) {
 		for tok, sub := range fc.valid {
 			t.Run(fc.name+"/"+tok[len(tok)-8:], func(t *testing.T) {
 				for i := range 5 {
-					if _, err := fc.c.Decode(flipPart(tok, i)); !errors.Is(err, core.ErrInvalidToken) {
+					if _, err := fc.c.Decode(flipPart(tok, i)); !errors.Is(err, ErrInvalidToken) {
 						t.Errorf("part %d changed: err = %v, want ErrInvalidToken", i, err)
 					}
 				}
@@ -223,7 +221,7 @@ func TestAuthenticButRefused(t *testing.T) {
 	c := fuzzCodecs(t)[2].c
 	for i, tok := range authenticTokens(t) {
 		_, err := c.Decode(tok)
-		if !errors.Is(err, core.ErrInvalidToken) && !errors.Is(err, core.ErrTokenExpired) {
+		if !errors.Is(err, ErrInvalidToken) && !errors.Is(err, ErrTokenExpired) {
 			t.Errorf("token %d: err = %v", i, err)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,7 +30,37 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/authjs"
+)
+
+// Format is a token format: Auth.js v5's or NextAuth.js v4's.
+type Format int
+
+const (
+	// V5 is @auth/core's: A256CBC-HS512 with a kid; A256GCM accepted.
+	V5 Format = iota
+	// V4 is next-auth 4's: A256GCM, no kid, every secret tried.
+	V4
+)
+
+// String returns "v5" or "v4".
+func (f Format) String() string {
+	if f == V4 {
+		return "v4"
+	}
+	return "v5"
+}
+
+// Errors of Decode, for errors.Is.
+var (
+	// ErrInvalidToken reports a token that is malformed, was made with
+	// another secret or salt, uses a refused algorithm, or was tampered with.
+	ErrInvalidToken = errors.New("jwe: invalid token")
+	// ErrTokenExpired reports a token past its "exp" claim (after the
+	// clock tolerance), or not yet valid ("nbf").
+	ErrTokenExpired = errors.New("jwe: token expired")
+	// ErrNoSecret reports a Codec built without a secret.
+	ErrNoSecret = errors.New("jwe: no secret")
 )
 
 // ClockTolerance is the leeway applied to "exp" and "nbf", as in Auth.js.
@@ -48,17 +79,17 @@ type key struct {
 // empty string for v4 sessions) and an ordered list of secrets: the first
 // encrypts, all decrypt.
 type Codec struct {
-	mode  core.Mode
-	keys  []key
-	encs  []jose.ContentEncryption
-	enc   jose.Encrypter
-	now   func() time.Time
-	cache *cache
+	format Format
+	keys   []key
+	encs   []jose.ContentEncryption
+	enc    jose.Encrypter
+	now    func() time.Time
+	cache  *cache
 }
 
 // Options configure a Codec.
 type Options struct {
-	Mode core.Mode
+	Format Format
 	// Secrets are the raw secret strings; the first encrypts.
 	Secrets []string
 	// Salt is the HKDF salt: the cookie name for v5 sessions and for check
@@ -73,14 +104,14 @@ type Options struct {
 // New derives the keys for every secret and returns a Codec.
 func New(o Options) (*Codec, error) {
 	if len(o.Secrets) == 0 {
-		return nil, core.ErrNoSecret
+		return nil, ErrNoSecret
 	}
-	c := &Codec{mode: o.Mode, now: o.Now}
+	c := &Codec{format: o.Format, now: o.Now}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	for _, s := range o.Secrets {
-		k, err := deriveKey(o.Mode, s, o.Salt)
+		k, err := deriveKey(o.Format, s, o.Salt)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +119,7 @@ func New(o Options) (*Codec, error) {
 	}
 	var rcpt jose.Recipient
 	var enc jose.ContentEncryption
-	if o.Mode == core.ModeV4 {
+	if o.Format == V4 {
 		c.encs = []jose.ContentEncryption{jose.A256GCM}
 		enc, rcpt = jose.A256GCM, jose.Recipient{Algorithm: jose.DIRECT, Key: c.keys[0].gcm}
 	} else {
@@ -108,12 +139,12 @@ func New(o Options) (*Codec, error) {
 
 // DeriveKey returns the content-encryption key Auth.js derives from secret
 // and salt: 64 bytes for v5 (A256CBC-HS512), 32 bytes for v4 (A256GCM).
-func DeriveKey(mode core.Mode, secret, salt string) ([]byte, error) {
-	k, err := deriveKey(mode, secret, salt)
+func DeriveKey(format Format, secret, salt string) ([]byte, error) {
+	k, err := deriveKey(format, secret, salt)
 	if err != nil {
 		return nil, err
 	}
-	if mode == core.ModeV4 {
+	if format == V4 {
 		return k.gcm, nil
 	}
 	return k.cbc, nil
@@ -129,12 +160,12 @@ func Thumbprint(k []byte) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-func deriveKey(mode core.Mode, secret, salt string) (key, error) {
+func deriveKey(format Format, secret, salt string) (key, error) {
 	if secret == "" {
-		return key{}, core.ErrNoSecret
+		return key{}, ErrNoSecret
 	}
 	var info string
-	if mode == core.ModeV4 {
+	if format == V4 {
 		info = "NextAuth.js Generated Encryption Key"
 		if salt != "" {
 			info += " (" + salt + ")"
@@ -148,7 +179,7 @@ func deriveKey(mode core.Mode, secret, salt string) (key, error) {
 		return key{}, fmt.Errorf("jwe: deriving key: %w", err)
 	}
 	k.kidGCM = Thumbprint(k.gcm)
-	if mode == core.ModeV5 {
+	if format == V5 {
 		if k.cbc, err = hkdf.Key(sha256.New, []byte(secret), []byte(salt), info, 64); err != nil {
 			return key{}, fmt.Errorf("jwe: deriving key: %w", err)
 		}
@@ -159,7 +190,7 @@ func deriveKey(mode core.Mode, secret, salt string) (key, error) {
 
 // Encode sets iat, exp (iat + maxAge) and a fresh jti on a copy of claims and
 // returns the compact JWE.
-func (c *Codec) Encode(claims core.Token, maxAge time.Duration) (string, error) {
+func (c *Codec) Encode(claims authjs.Claims, maxAge time.Duration) (string, error) {
 	now := c.now().Unix()
 	out := make(map[string]any, len(claims)+3)
 	for k, v := range claims {
@@ -183,10 +214,10 @@ func (c *Codec) Encode(claims core.Token, maxAge time.Duration) (string, error) 
 // with other callers through the verified-token cache: treat it as
 // read-only and Clone it before changing it.
 //
-// Every failure wraps core.ErrInvalidToken or core.ErrTokenExpired.
-func (c *Codec) Decode(token string) (core.Token, error) {
+// Every failure wraps ErrInvalidToken or ErrTokenExpired.
+func (c *Codec) Decode(token string) (authjs.Claims, error) {
 	if token == "" || len(token) > MaxTokenLen {
-		return nil, fmt.Errorf("%w: empty or oversized", core.ErrInvalidToken)
+		return nil, fmt.Errorf("%w: empty or oversized", ErrInvalidToken)
 	}
 	now := c.now().Truncate(time.Second) // jose compares whole seconds
 	if c.cache != nil {
@@ -208,23 +239,23 @@ func (c *Codec) Decode(token string) (core.Token, error) {
 	return claims, nil
 }
 
-func (c *Codec) decrypt(token string) (core.Token, error) {
+func (c *Codec) decrypt(token string) (authjs.Claims, error) {
 	// With alg "dir" the JWE Encrypted Key must be empty (RFC 7516 §5.2
 	// step 10). go-jose ignores it, so a token with bytes inserted there
 	// would still decrypt; jose, which Auth.js uses, refuses it.
 	if _, rest, _ := strings.Cut(token, "."); rest != "" && rest[0] != '.' {
-		return nil, fmt.Errorf("%w: unexpected encrypted key with alg dir", core.ErrInvalidToken)
+		return nil, fmt.Errorf("%w: unexpected encrypted key with alg dir", ErrInvalidToken)
 	}
 	obj, err := jose.ParseEncryptedCompact(token, []jose.KeyAlgorithm{jose.DIRECT}, c.encs)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", core.ErrInvalidToken, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	h := obj.Header
 	if _, ok := h.ExtraHeaders["zip"]; ok {
-		return nil, fmt.Errorf("%w: compressed tokens are not accepted", core.ErrInvalidToken)
+		return nil, fmt.Errorf("%w: compressed tokens are not accepted", ErrInvalidToken)
 	}
 	if _, ok := h.ExtraHeaders["crit"]; ok {
-		return nil, fmt.Errorf("%w: critical header parameters are not supported", core.ErrInvalidToken)
+		return nil, fmt.Errorf("%w: critical header parameters are not supported", ErrInvalidToken)
 	}
 	enc, _ := h.ExtraHeaders[jose.HeaderKey("enc")].(string)
 	var plaintext []byte
@@ -234,12 +265,12 @@ func (c *Codec) decrypt(token string) (core.Token, error) {
 		}
 	}
 	if plaintext == nil {
-		return nil, fmt.Errorf("%w: no secret decrypts it", core.ErrInvalidToken)
+		return nil, fmt.Errorf("%w: no secret decrypts it", ErrInvalidToken)
 	}
-	var claims core.Token
+	var claims authjs.Claims
 	dec := json.NewDecoder(bytes.NewReader(plaintext))
 	if err := dec.Decode(&claims); err != nil || claims == nil || dec.More() {
-		return nil, fmt.Errorf("%w: payload is not a JSON object", core.ErrInvalidToken)
+		return nil, fmt.Errorf("%w: payload is not a JSON object", ErrInvalidToken)
 	}
 	return claims, nil
 }
@@ -255,7 +286,7 @@ func (c *Codec) candidates(enc, kid string) [][]byte {
 		}
 		return k.cbc, k.kidCBC
 	}
-	if c.mode == core.ModeV4 {
+	if c.format == V4 {
 		out := make([][]byte, len(c.keys))
 		for i, k := range c.keys {
 			out[i], _ = pick(k)
@@ -277,30 +308,30 @@ func (c *Codec) candidates(enc, kid string) [][]byte {
 // checkTimes applies jose's JWT claim rules with the 15 s tolerance: exp must
 // be after now-15s, nbf before now+15s, and iat, when present, a number. It
 // returns the expiry (zero when the token has no exp).
-func checkTimes(t core.Token, now time.Time) (time.Time, error) {
+func checkTimes(t authjs.Claims, now time.Time) (time.Time, error) {
 	var exp time.Time
 	if v, present := t["exp"]; present {
 		e, ok := t.Time("exp")
 		if !ok {
-			return exp, fmt.Errorf("%w: exp is not a number (%T)", core.ErrInvalidToken, v)
+			return exp, fmt.Errorf("%w: exp is not a number (%T)", ErrInvalidToken, v)
 		}
 		if !e.After(now.Add(-ClockTolerance)) {
-			return exp, core.ErrTokenExpired
+			return exp, ErrTokenExpired
 		}
 		exp = e
 	}
 	if v, present := t["nbf"]; present {
 		n, ok := t.Time("nbf")
 		if !ok {
-			return exp, fmt.Errorf("%w: nbf is not a number (%T)", core.ErrInvalidToken, v)
+			return exp, fmt.Errorf("%w: nbf is not a number (%T)", ErrInvalidToken, v)
 		}
 		if n.After(now.Add(ClockTolerance)) {
-			return exp, fmt.Errorf("%w: not valid yet", core.ErrTokenExpired)
+			return exp, fmt.Errorf("%w: not valid yet", ErrTokenExpired)
 		}
 	}
 	if v, present := t["iat"]; present {
 		if _, ok := t.Time("iat"); !ok {
-			return exp, fmt.Errorf("%w: iat is not a number (%T)", core.ErrInvalidToken, v)
+			return exp, fmt.Errorf("%w: iat is not a number (%T)", ErrInvalidToken, v)
 		}
 	}
 	return exp, nil

@@ -9,7 +9,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/authjs"
 )
 
 // Test vectors from the Auth.js protocol notes (secret "secret").
@@ -21,17 +21,17 @@ const (
 func TestKeyVectors(t *testing.T) {
 	tests := []struct {
 		name    string
-		mode    core.Mode
+		mode    Format
 		salt    string
 		wantKey string
 		wantKid string
 	}{
-		{"v4 session", core.ModeV4, "", "9ab5058ebf5be88f82f4aee99d22cf8be7a34a4af1836299d0668f4d83020f5a", ""},
-		{"v4 state cookie", core.ModeV4, "next-auth.state", "c01f89640026c3c617ec6a68dc377509d2c405289c116743082c17c9874371a7", ""},
-		{"v5 session", core.ModeV5, "authjs.session-token",
+		{"v4 session", V4, "", "9ab5058ebf5be88f82f4aee99d22cf8be7a34a4af1836299d0668f4d83020f5a", ""},
+		{"v4 state cookie", V4, "next-auth.state", "c01f89640026c3c617ec6a68dc377509d2c405289c116743082c17c9874371a7", ""},
+		{"v5 session", V5, "authjs.session-token",
 			"b1ef6cdd915c44c0a71232574a6a70546a5e16d12bb38df4638e3b96bdd32025131e90695ff072a9d148f1511c7a4981a85b63a628311da1fa7ccfc49c47c2bb",
 			"7x9DUMVaEU6giab0l0OWDt4e4SsRH_cbwMof2EzEyy6onK5o8xSPPB799RVoqm2v6z674kQCv9jom2T8S-a1dQ"},
-		{"v5 secure session", core.ModeV5, "__Secure-authjs.session-token",
+		{"v5 secure session", V5, "__Secure-authjs.session-token",
 			"0d8bf2d720367891eda6b7cc8f1960cf3fac4c0e5972e05c0ea71f835d01d69a60b8d258a71a473d46b0eec5ed3dfe45a7bcfbe54ccfa14f50206f3af0f777f5",
 			"7E3YIGAxRtn6djTGy1UjZrFvXELHKzM9vfWl0nQ4b88EsnrmmX0grN0VKis7G3fjgB626TXm_lEtBG1N0E7Xyg"},
 	}
@@ -57,15 +57,15 @@ func TestDecodeVectors(t *testing.T) {
 	want := map[string]any{"name": "Test", "email": "test@example.com", "sub": "1", "iat": 1700000000.0, "exp": 4102444800.0, "jti": "00000000-0000-4000-8000-000000000000"}
 	for _, tt := range []struct {
 		name  string
-		mode  core.Mode
+		mode  Format
 		salt  string
 		token string
 	}{
-		{"v4", core.ModeV4, "", v4Token},
-		{"v5", core.ModeV5, "authjs.session-token", v5Token},
+		{"v4", V4, "", v4Token},
+		{"v5", V5, "authjs.session-token", v5Token},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := New(Options{Mode: tt.mode, Secrets: []string{"secret"}, Salt: tt.salt})
+			c, err := New(Options{Format: tt.mode, Secrets: []string{"secret"}, Salt: tt.salt})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,9 +86,9 @@ func TestDecodeVectors(t *testing.T) {
 }
 
 func TestCrossModeAndSaltRejected(t *testing.T) {
-	v5other, _ := New(Options{Mode: core.ModeV5, Secrets: []string{"secret"}, Salt: "__Secure-authjs.session-token"})
-	v4, _ := New(Options{Mode: core.ModeV4, Secrets: []string{"secret"}})
-	v5, _ := New(Options{Mode: core.ModeV5, Secrets: []string{"secret"}, Salt: "authjs.session-token"})
+	v5other, _ := New(Options{Format: V5, Secrets: []string{"secret"}, Salt: "__Secure-authjs.session-token"})
+	v4, _ := New(Options{Format: V4, Secrets: []string{"secret"}})
+	v5, _ := New(Options{Format: V5, Secrets: []string{"secret"}, Salt: "authjs.session-token"})
 	for name, tc := range map[string]struct {
 		c   *Codec
 		tok string
@@ -97,7 +97,7 @@ func TestCrossModeAndSaltRejected(t *testing.T) {
 		"v5 token read as v4":         {v4, v5Token},
 		"v4 token read as v5":         {v5, v4Token},
 	} {
-		if _, err := tc.c.Decode(tc.tok); !errors.Is(err, core.ErrInvalidToken) {
+		if _, err := tc.c.Decode(tc.tok); !errors.Is(err, ErrInvalidToken) {
 			t.Errorf("%s: err = %v, want ErrInvalidToken", name, err)
 		}
 	}
@@ -106,14 +106,14 @@ func TestCrossModeAndSaltRejected(t *testing.T) {
 func TestRoundTripAndRotation(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	clock := func() time.Time { return now }
-	for _, mode := range []core.Mode{core.ModeV4, core.ModeV5} {
+	for _, mode := range []Format{V4, V5} {
 		t.Run(mode.String(), func(t *testing.T) {
-			old, _ := New(Options{Mode: mode, Secrets: []string{"old-secret"}, Salt: "s", Now: clock})
-			tok, err := old.Encode(core.Token{"sub": "42", "iat": "overwritten"}, time.Hour)
+			old, _ := New(Options{Format: mode, Secrets: []string{"old-secret"}, Salt: "s", Now: clock})
+			tok, err := old.Encode(authjs.Claims{"sub": "42", "iat": "overwritten"}, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rotated, _ := New(Options{Mode: mode, Secrets: []string{"new-secret", "old-secret"}, Salt: "s", Now: clock})
+			rotated, _ := New(Options{Format: mode, Secrets: []string{"new-secret", "old-secret"}, Salt: "s", Now: clock})
 			got, err := rotated.Decode(tok)
 			if err != nil {
 				t.Fatalf("rotated decode: %v", err)
@@ -121,15 +121,15 @@ func TestRoundTripAndRotation(t *testing.T) {
 			if got.Subject() != "42" || got["iat"] != float64(now.Unix()) || got["exp"] != float64(now.Unix()+3600) || len(got.String("jti")) != 36 {
 				t.Errorf("claims = %v", got)
 			}
-			dropped, _ := New(Options{Mode: mode, Secrets: []string{"new-secret"}, Salt: "s", Now: clock})
-			if _, err := dropped.Decode(tok); !errors.Is(err, core.ErrInvalidToken) {
+			dropped, _ := New(Options{Format: mode, Secrets: []string{"new-secret"}, Salt: "s", Now: clock})
+			if _, err := dropped.Decode(tok); !errors.Is(err, ErrInvalidToken) {
 				t.Errorf("retired secret: err = %v", err)
 			}
-			newTok, _ := rotated.Encode(core.Token{"sub": "42"}, time.Hour)
+			newTok, _ := rotated.Encode(authjs.Claims{"sub": "42"}, time.Hour)
 			if _, err := old.Decode(newTok); err == nil {
 				t.Error("a token from the new secret decoded with only the old one")
 			}
-			if mode == core.ModeV5 {
+			if mode == V5 {
 				obj, err := jose.ParseEncryptedCompact(newTok, []jose.KeyAlgorithm{jose.DIRECT}, []jose.ContentEncryption{jose.A256CBC_HS512})
 				if err != nil {
 					t.Fatal(err)
@@ -146,8 +146,8 @@ func TestRoundTripAndRotation(t *testing.T) {
 func TestExpiryTolerance(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	var clock = now
-	c, _ := New(Options{Mode: core.ModeV5, Secrets: []string{"secret"}, Salt: "x", Now: func() time.Time { return clock }, CacheSize: 16})
-	tok, _ := c.Encode(core.Token{"sub": "1"}, time.Minute)
+	c, _ := New(Options{Format: V5, Secrets: []string{"secret"}, Salt: "x", Now: func() time.Time { return clock }, CacheSize: 16})
+	tok, _ := c.Encode(authjs.Claims{"sub": "1"}, time.Minute)
 	for _, tc := range []struct {
 		after time.Duration
 		ok    bool
@@ -163,7 +163,7 @@ func TestExpiryTolerance(t *testing.T) {
 		if tc.ok != (err == nil) {
 			t.Errorf("after %v: err = %v, want ok=%v", tc.after, err, tc.ok)
 		}
-		if !tc.ok && !errors.Is(err, core.ErrTokenExpired) {
+		if !tc.ok && !errors.Is(err, ErrTokenExpired) {
 			t.Errorf("after %v: err = %v, want ErrTokenExpired", tc.after, err)
 		}
 	}
@@ -171,25 +171,25 @@ func TestExpiryTolerance(t *testing.T) {
 
 func TestNotBeforeAndBadTimes(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	c, _ := New(Options{Mode: core.ModeV4, Secrets: []string{"secret"}, Now: func() time.Time { return now }})
-	enc, _ := New(Options{Mode: core.ModeV4, Secrets: []string{"secret"}, Now: func() time.Time { return now }})
-	tok, _ := enc.Encode(core.Token{"nbf": float64(now.Unix() + 60)}, time.Hour)
-	if _, err := c.Decode(tok); !errors.Is(err, core.ErrTokenExpired) {
+	c, _ := New(Options{Format: V4, Secrets: []string{"secret"}, Now: func() time.Time { return now }})
+	enc, _ := New(Options{Format: V4, Secrets: []string{"secret"}, Now: func() time.Time { return now }})
+	tok, _ := enc.Encode(authjs.Claims{"nbf": float64(now.Unix() + 60)}, time.Hour)
+	if _, err := c.Decode(tok); !errors.Is(err, ErrTokenExpired) {
 		t.Errorf("future nbf: err = %v", err)
 	}
-	tok, _ = enc.Encode(core.Token{"nbf": float64(now.Unix() + 10)}, time.Hour)
+	tok, _ = enc.Encode(authjs.Claims{"nbf": float64(now.Unix() + 10)}, time.Hour)
 	if _, err := c.Decode(tok); err != nil {
 		t.Errorf("nbf within tolerance: err = %v", err)
 	}
-	tok, _ = enc.Encode(core.Token{"nbf": "soon"}, time.Hour)
-	if _, err := c.Decode(tok); !errors.Is(err, core.ErrInvalidToken) {
+	tok, _ = enc.Encode(authjs.Claims{"nbf": "soon"}, time.Hour)
+	if _, err := c.Decode(tok); !errors.Is(err, ErrInvalidToken) {
 		t.Errorf("string nbf: err = %v", err)
 	}
 }
 
 func TestRefusedHeaders(t *testing.T) {
-	key, _ := DeriveKey(core.ModeV5, "secret", "s")
-	c, _ := New(Options{Mode: core.ModeV5, Secrets: []string{"secret"}, Salt: "s"})
+	key, _ := DeriveKey(V5, "secret", "s")
+	c, _ := New(Options{Format: V5, Secrets: []string{"secret"}, Salt: "s"})
 	mk := func(enc jose.ContentEncryption, k []byte, opts *jose.EncrypterOptions) string {
 		e, err := jose.NewEncrypter(enc, jose.Recipient{Algorithm: jose.DIRECT, Key: k}, opts)
 		if err != nil {
@@ -225,7 +225,7 @@ func TestRefusedHeaders(t *testing.T) {
 		"oversized": strings.Repeat("A", MaxTokenLen+1),
 	}
 	for name, tok := range cases {
-		if _, err := c.Decode(tok); !errors.Is(err, core.ErrInvalidToken) {
+		if _, err := c.Decode(tok); !errors.Is(err, ErrInvalidToken) {
 			t.Errorf("%s: err = %v, want ErrInvalidToken", name, err)
 		}
 	}
@@ -242,6 +242,6 @@ func TestRefusedHeaders(t *testing.T) {
 }
 
 func hkdfGCM(secret, salt string) ([]byte, error) {
-	k, err := deriveKey(core.ModeV5, secret, salt)
+	k, err := deriveKey(V5, secret, salt)
 	return k.gcm, err
 }

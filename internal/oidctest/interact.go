@@ -20,15 +20,6 @@ type Callback struct {
 	Form url.Values
 }
 
-// Params are the authorization response's parameters: the query of a
-// redirect, or the fields of a form post.
-func (c Callback) Params() url.Values {
-	if c.Form != nil {
-		return c.Form
-	}
-	return c.URL.Query()
-}
-
 // Login signs in at the provider as login (any password) with client, which
 // must have a cookie jar: it GETs authURL, follows the provider's redirects,
 // submits the login and consent forms, and returns the URL the provider

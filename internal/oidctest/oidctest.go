@@ -225,9 +225,6 @@ func (p *Provider) ClientID() string { return p.clientID }
 // ClientSecret is the registered client's secret.
 func (p *Provider) ClientSecret() string { return p.clientSecret }
 
-// RedirectURIs are the registered client's redirect URIs.
-func (p *Provider) RedirectURIs() []string { return append([]string(nil), p.redirectURIs...) }
-
 // KeyState is what the provider reports after a control request.
 type KeyState struct {
 	// Kid is the new signing key's id (Rotate only).

@@ -5,14 +5,15 @@ package session
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/checks"
 	"github.com/ginauth/ginauth/internal/cookies"
-	"github.com/ginauth/ginauth/internal/core"
 	"github.com/ginauth/ginauth/internal/jwe"
 )
 
@@ -22,13 +23,20 @@ import (
 type Store interface {
 	// Issue starts a session holding claims and returns the cookie value
 	// and when the session expires.
-	Issue(ctx context.Context, claims core.Token) (value string, expires time.Time, err error)
+	Issue(ctx context.Context, claims authjs.Claims) (value string, expires time.Time, err error)
 	// Load returns the claims of the session whose cookie value is given.
 	// A session that does not exist, has expired or was tampered with is an
-	// error wrapping core.ErrInvalidToken or core.ErrTokenExpired.
-	Load(ctx context.Context, value string) (core.Token, error)
+	// error for which Invalid reports true.
+	Load(ctx context.Context, value string) (authjs.Claims, error)
 	// Revoke ends a session (a no-op for stateless tokens).
 	Revoke(ctx context.Context, value string) error
+}
+
+// Invalid reports whether err from Load means "no valid session" (a
+// malformed, tampered, unknown or expired value) rather than a failure of
+// the store.
+func Invalid(err error) bool {
+	return errors.Is(err, jwe.ErrInvalidToken) || errors.Is(err, jwe.ErrTokenExpired)
 }
 
 // JWT is the stateless strategy: an encrypted token in the cookie.
@@ -39,7 +47,7 @@ type JWT struct {
 }
 
 // Issue encodes claims into a token valid for MaxAge.
-func (j *JWT) Issue(_ context.Context, claims core.Token) (string, time.Time, error) {
+func (j *JWT) Issue(_ context.Context, claims authjs.Claims) (string, time.Time, error) {
 	v, err := j.Codec.Encode(claims, j.MaxAge)
 	if err != nil {
 		return "", time.Time{}, err
@@ -48,7 +56,7 @@ func (j *JWT) Issue(_ context.Context, claims core.Token) (string, time.Time, er
 }
 
 // Load decodes and validates a token.
-func (j *JWT) Load(_ context.Context, value string) (core.Token, error) {
+func (j *JWT) Load(_ context.Context, value string) (authjs.Claims, error) {
 	return j.Codec.Decode(value)
 }
 

@@ -58,6 +58,7 @@ const summary = {
   artifacts,
   provider: providerName,
   steps: [],
+  phone: [],
   blockedRequests: [],
   pageErrors: [],
 };
@@ -78,6 +79,23 @@ async function shot(name) {
 
 function expect(cond, msg) {
   if (!cond) throw new Error(msg);
+}
+
+// Opens each path at phone widths and records whether the page is wider
+// than the screen (horizontal scrolling), with a screenshot of each.
+async function phoneCheck(paths, label) {
+  for (const width of [320, 375]) {
+    await page.setViewportSize({ width, height: 740 });
+    for (const p of paths) {
+      step = `${p} at ${width} px`;
+      await page.goto(`${app}${p}`);
+      const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+      const file = join(artifacts, `phone-${label}-${width}-${p.replace(/[^a-z0-9]+/gi, '_')}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      summary.phone.push({ path: p, width, scrollWidth: m.scroll, innerWidth: m.inner, screenshot: file });
+    }
+  }
+  await page.setViewportSize({ width: 1000, height: 800 });
 }
 
 async function waitFor(pred, what) {
@@ -155,6 +173,8 @@ try {
   summary.sessionExpires = session.expires;
   summary.cookies = (await context.cookies(app)).map((c) => c.name).sort();
   await shot('signed-in');
+  await phoneCheck(['/', '/account', '/admin'], 'signed-in');
+  await page.goto(`${app}/account`);
 
   // 5. ginauth's sign-out page.
   step = 'open the sign-out page';
@@ -172,6 +192,7 @@ try {
   expect(after === null || Object.keys(after ?? {}).length === 0, `/api/auth/session after sign-out: ${JSON.stringify(after)}`);
   summary.cookiesAfterSignOut = (await context.cookies(app)).map((c) => c.name).sort();
   await shot('signed-out');
+  await phoneCheck(['/', '/api/auth/signin', '/api/auth/signout', '/api/auth/error?error=Configuration'], 'signed-out');
 
   // The protected page asks for a sign-in again.
   step = 'open /account signed out';

@@ -1,26 +1,30 @@
-package providers
+package oauth
 
 import (
 	"errors"
 	"io"
 	"net/http"
+
+	"github.com/ginauth/ginauth/providers"
 )
 
-// errResponseTooLarge reports a provider response over MaxResponseBytes.
-var errResponseTooLarge = errors.New("providers: response body too large")
+// errResponseTooLarge reports a provider response over
+// providers.MaxResponseBytes.
+var errResponseTooLarge = errors.New("oauth: response body too large")
 
 // boundedClient returns a copy of c (or a default client with
-// DefaultHTTPTimeout) whose response bodies fail past MaxResponseBytes.
+// providers.DefaultHTTPTimeout) whose response bodies fail past
+// providers.MaxResponseBytes.
 func boundedClient(c *http.Client) *http.Client {
 	if c == nil {
-		c = &http.Client{Timeout: DefaultHTTPTimeout}
+		c = &http.Client{Timeout: providers.DefaultHTTPTimeout}
 	}
 	cp := *c
 	base := cp.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	cp.Transport = limitTransport{base: base, max: MaxResponseBytes}
+	cp.Transport = limitTransport{base: base, max: providers.MaxResponseBytes}
 	return &cp
 }
 

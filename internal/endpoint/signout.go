@@ -1,9 +1,9 @@
-package handlers
+package endpoint
 
 import (
 	"net/http"
 
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/pages"
 	"github.com/ginauth/ginauth/internal/session"
 )
@@ -14,7 +14,7 @@ func (h *Handler) signOutPage(r *request) {
 		r.redirectTo(p, http.StatusOK)
 		return
 	}
-	data := pages.SignOut{CSRFToken: r.csrf, CallbackURL: r.callback, Action: r.base + "/signout"}
+	data := pages.SignOut{CSRFToken: r.csrf, CallbackURL: r.callback, Action: r.site.Base() + "/signout"}
 	if r.c.Query("csrf") == "true" {
 		data.Error = "Your sign-out form expired. Please try again."
 	}
@@ -25,7 +25,7 @@ func (h *Handler) signOutPage(r *request) {
 // callback URL.
 func (h *Handler) signOut(r *request) {
 	if !r.csrfOK {
-		h.csrfFailed(r, "/signout")
+		r.follow(h.d.CSRFFailed(r.site, "/signout"))
 		return
 	}
 	value, present := session.Value(r.c.Request, r.v.Names.Session)
@@ -33,13 +33,10 @@ func (h *Handler) signOut(r *request) {
 		claims, err := r.v.Store.Load(r.ctx, value)
 		switch {
 		case err == nil:
-			h.event(r, "signOut", func() error {
-				if h.o.Events.SignOut == nil {
-					return nil
-				}
-				return h.o.Events.SignOut(r.ctx, core.SignOutEvent{Token: claims.Clone()})
-			})
-		case !isInvalid(err):
+			if ev := h.o.Events.SignOut; ev != nil {
+				h.event(r, "signOut", ev(r.ctx, authjs.SignOutEvent{Token: claims.Clone()}))
+			}
+		case !session.Invalid(err):
 			h.log(r.ctx, "loading session at sign-out", err)
 		}
 		if err := r.v.Store.Revoke(r.ctx, value); err != nil {

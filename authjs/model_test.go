@@ -1,8 +1,7 @@
-package core
+package authjs
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 	"time"
 )
@@ -11,17 +10,17 @@ func TestSessionJSON(t *testing.T) {
 	exp := time.Date(2026, 12, 23, 7, 24, 42, 336e6, time.UTC)
 	tests := []struct {
 		name string
-		s    SessionData
+		s    Session
 		want string
 	}{
-		{"defaults", *SessionFromToken(Token{"name": "Bob", "email": "bob@x.io"}, exp),
+		{"defaults", *SessionFromClaims(Claims{"name": "Bob", "email": "bob@x.io"}, exp),
 			`{"user":{"name":"Bob","email":"bob@x.io"},"expires":"2026-12-23T07:24:42.336Z"}`},
-		{"extras keep order and cannot replace standard fields", SessionData{
+		{"extras keep order and cannot replace standard fields", Session{
 			User:    &SessionUser{Name: "A", Image: "i", Extra: map[string]any{"role": "admin", "name": "forged", "id": "1"}},
 			Expires: exp,
 			Extra:   map[string]any{"accessToken": "t", "expires": "forged", "user": "forged"},
 		}, `{"user":{"name":"A","image":"i","id":"1","role":"admin"},"expires":"2026-12-23T07:24:42.336Z","accessToken":"t"}`},
-		{"no user", SessionData{Expires: exp.In(time.FixedZone("X", 3600))}, `{"expires":"2026-12-23T07:24:42.336Z"}`},
+		{"no user", Session{Expires: exp.In(time.FixedZone("X", 3600))}, `{"expires":"2026-12-23T07:24:42.336Z"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,8 +35,8 @@ func TestSessionJSON(t *testing.T) {
 	}
 }
 
-func TestTokenAccessors(t *testing.T) {
-	var tok Token
+func TestClaimsAccessors(t *testing.T) {
+	var tok Claims
 	if err := json.Unmarshal([]byte(`{"sub":"1","exp":1800000000,"iat":"x","roles":["a",2,"b"],"role":"admin","nested":{"k":[1]}}`), &tok); err != nil {
 		t.Fatal(err)
 	}
@@ -63,21 +62,7 @@ func TestTokenAccessors(t *testing.T) {
 	if tok.Subject() != "1" || tok["nested"].(map[string]any)["k"].([]any)[0] != 1.0 || tok["roles"].([]any)[0] != "a" {
 		t.Error("Clone shares state with the original")
 	}
-	if Token(nil).Clone() != nil {
+	if Claims(nil).Clone() != nil {
 		t.Error("Clone(nil) is not nil")
-	}
-}
-
-func TestCredentialsError(t *testing.T) {
-	err := error(&CredentialsError{Code: "invalid_otp"})
-	if !errors.Is(err, ErrCredentialsSignin) {
-		t.Error("CredentialsError does not match ErrCredentialsSignin")
-	}
-	var ce *CredentialsError
-	if !errors.As(errors.Join(errors.New("x"), err), &ce) || ce.Code != "invalid_otp" {
-		t.Error("CredentialsError not found with errors.As")
-	}
-	if !errors.Is(ErrShortSecret, ErrConfig) || !errors.Is(ErrNoSecret, ErrConfig) {
-		t.Error("secret errors do not wrap ErrConfig")
 	}
 }

@@ -1,4 +1,4 @@
-package handlers
+package endpoint
 
 import (
 	"bytes"
@@ -7,28 +7,29 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/ginauth/ginauth/internal/core"
+	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/pages"
 )
 
 // GET /providers: {"<id>": {id, name, type, signinUrl, callbackUrl}} in
 // configuration order. No cookies.
 func (h *Handler) providersJSON(r *request) {
+	base := r.site.Base()
 	var buf bytes.Buffer
 	buf.WriteByte('{')
-	for i, p := range h.o.Providers {
+	for i, p := range h.list {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		id := url.PathEscape(p.ID())
-		k, _ := json.Marshal(p.ID())
+		id := url.PathEscape(p.info.ID)
+		k, _ := json.Marshal(p.info.ID)
 		v, _ := json.Marshal(struct {
 			ID          string `json:"id"`
 			Name        string `json:"name"`
 			Type        string `json:"type"`
 			SigninURL   string `json:"signinUrl"`
 			CallbackURL string `json:"callbackUrl"`
-		}{p.ID(), p.Name(), p.Type(), r.base + "/signin/" + id, r.base + "/callback/" + id})
+		}{p.info.ID, p.info.Name, h.d.ProviderType(string(p.info.Type)), base + "/signin/" + id, base + "/callback/" + id})
 		buf.Write(k)
 		buf.WriteByte(':')
 		buf.Write(v)
@@ -37,49 +38,42 @@ func (h *Handler) providersJSON(r *request) {
 	r.c.Data(http.StatusOK, "application/json", buf.Bytes())
 }
 
-// v4RedirectToSignIn are the v4 error codes /error forwards to the sign-in page.
-var v4RedirectToSignIn = map[string]bool{
-	"Signin": true, "OAuthSignin": true, "OAuthCallback": true, "OAuthCreateAccount": true,
-	"EmailCreateAccount": true, "Callback": true, "OAuthAccountNotLinked": true,
-	"EmailSignin": true, "CredentialsSignin": true, "SessionRequired": true,
-}
-
 // GET /error?error=<code>.
 func (h *Handler) errorPage(r *request) {
 	code := r.c.Query("error")
-	if code == "" && h.o.Mode == core.ModeV4 {
-		code = r.provider // v4 also reads /error/<code>
+	if code == "" && h.d.ErrorCodeInPath {
+		code = r.provider
 	}
-	if h.o.Mode == core.ModeV4 && v4RedirectToSignIn[code] {
-		r.redirectTo(r.base+"/signin?"+url.Values{"error": {code}}.Encode(), http.StatusOK)
+	if h.d.ErrorToSignIn(code) {
+		r.redirectTo(r.site.Base()+"/signin?"+url.Values{"error": {code}}.Encode(), http.StatusOK)
 		return
 	}
 	if p := h.o.Pages.Error; p != "" {
-		r.redirectTo(p+sep(p)+url.Values{"error": {code}}.Encode(), http.StatusOK)
+		r.redirectTo(p+dialect.Sep(p)+url.Values{"error": {code}}.Encode(), http.StatusOK)
 		return
 	}
-	key := code // v5 matches the code exactly, v4 ignoring case
-	if h.o.Mode == core.ModeV4 {
-		for _, c := range []string{core.CodeConfiguration, core.CodeAccessDenied, core.CodeVerification} {
+	key := code
+	if h.d.ErrorPageFoldsCase {
+		for _, c := range []string{dialect.CodeConfiguration, dialect.CodeAccessDenied, dialect.CodeVerification} {
 			if strings.EqualFold(code, c) {
 				key = c
 			}
 		}
 	}
-	data := pages.Error{HomeURL: r.origin, Title: "Error", Message: "Something went wrong while signing in."}
+	data := pages.Error{HomeURL: r.site.Origin, Title: "Error", Message: "Something went wrong while signing in."}
 	status := http.StatusOK
 	switch key {
-	case core.CodeConfiguration:
+	case dialect.CodeConfiguration:
 		status, data.Title, data.Message = http.StatusInternalServerError, "Server error",
 			"There is a problem with the server configuration. Check the server logs for more information."
-	case core.CodeAccessDenied:
+	case dialect.CodeAccessDenied:
 		status, data.Title, data.Message = http.StatusForbidden, "Access denied",
 			"You do not have permission to sign in."
-		data.SignInURL = r.base + "/signin"
-	case core.CodeVerification:
+		data.SignInURL = r.site.Base() + "/signin"
+	case dialect.CodeVerification:
 		status, data.Title, data.Message = http.StatusForbidden, "Unable to sign in",
 			"The sign-in link is no longer valid. It may have been used already, or it may have expired."
-		data.SignInURL = r.base + "/signin"
+		data.SignInURL = r.site.Base() + "/signin"
 	}
 	data.Status = status
 	r.html(status, "error", data.Title, data)
@@ -89,11 +83,11 @@ func (h *Handler) errorPage(r *request) {
 func (h *Handler) verifyRequestPage(r *request) {
 	if p := h.o.Pages.VerifyRequest; p != "" {
 		target := p
-		if q := r.c.Request.URL.RawQuery; q != "" && h.o.Mode == core.ModeV5 {
-			target += sep(p) + q
+		if q := r.c.Request.URL.RawQuery; q != "" && h.d.VerifyRequestKeepsQuery {
+			target += dialect.Sep(p) + q
 		}
 		r.redirectTo(target, http.StatusOK)
 		return
 	}
-	r.html(http.StatusOK, "verify-request", "Check your email", pages.VerifyRequest{HomeURL: r.origin})
+	r.html(http.StatusOK, "verify-request", "Check your email", pages.VerifyRequest{HomeURL: r.site.Origin})
 }

@@ -1,0 +1,497 @@
+package ginauth_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/providers"
+)
+
+// sessionCookie signs alice in on a and returns her session cookie.
+func sessionCookie(t *testing.T, a *app) *http.Cookie {
+	t.Helper()
+	r := a.signIn("alice", "wonderland", "/")
+	ck, ok := r.cookie(a.sessionCookieName())
+	if !ok {
+		t.Fatalf("no session cookie after sign-in: %d %s", r.status, r.body)
+	}
+	return ck
+}
+
+// serve runs one request through h with the given cookies and headers.
+func serveReq(h http.Handler, method, path string, cookies []*http.Cookie, header ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// TestConcurrentReadsThroughCopies reads the session from goroutines holding
+// copies of the request's context, as Gin documents for goroutines; run
+// with -race, the per-request state must not race, and every reader sees
+// the one session decoded once.
+func TestConcurrentReadsThroughCopies(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
+		c.Callbacks.Session = func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
+			mu.Lock()
+			calls++
+			mu.Unlock()
+			return p.Session, nil
+		}
+	})
+	ck := sessionCookie(t, a)
+	e := gin.New()
+	e.Use(a.auth.Middleware())
+	e.GET("/fan-out", func(c *gin.Context) {
+		const n = 8
+		results := make(chan string, 3*n)
+		var wg sync.WaitGroup
+		for range n {
+			cp := c.Copy()
+			wg.Go(func() {
+				s, ok := ginauth.Session(cp)
+				tok, _ := ginauth.Token(cp)
+				raw, _ := ginauth.SessionToken(cp)
+				if !ok {
+					results <- "no session"
+					return
+				}
+				results <- s.User.Name + " " + tok.Subject() + " " + raw[:10]
+			})
+		}
+		s, _ := ginauth.Session(c) // the handler reads too, at the same time
+		wg.Wait()
+		close(results)
+		for r := range results {
+			if r != "Alice 1 "+ck.Value[:10] {
+				c.String(http.StatusInternalServerError, "a reader saw %q", r)
+				return
+			}
+		}
+		c.String(http.StatusOK, s.User.Name)
+	})
+	if w := serveReq(e, http.MethodGet, "/fan-out", []*http.Cookie{ck}); w.Code != http.StatusOK || w.Body.String() != "Alice" {
+		t.Fatalf("%d %s", w.Code, w.Body.String())
+	}
+	if calls != 1 {
+		t.Errorf("the Session callback ran %d times for one request, want 1", calls)
+	}
+}
+
+// TestMount mounts the endpoints on the engine and on groups: the group's
+// middleware runs before them, the session is read only where Middleware
+// or RequireAuth runs, and a group that cannot hold the base path is
+// refused when mounting.
+func TestMount(t *testing.T) {
+	auth, err := ginauth.New(ginauth.Config{Secret: testSecret, URL: "http://app.example",
+		Providers: []providers.Provider{providers.Credentials{Authorize: authorize}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		mount func(r *gin.Engine, mw gin.HandlerFunc)
+	}{
+		{"engine", func(r *gin.Engine, mw gin.HandlerFunc) { r.Use(mw); auth.Mount(r) }},
+		{"group at /", func(r *gin.Engine, mw gin.HandlerFunc) { auth.Mount(r.Group("/", mw)) }},
+		{"group at /api", func(r *gin.Engine, mw gin.HandlerFunc) { auth.Mount(r.Group("/api", mw)) }},
+		{"group at the base path", func(r *gin.Engine, mw gin.HandlerFunc) { auth.Mount(r.Group("/api/auth/", mw)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := gin.New()
+			tc.mount(r, func(c *gin.Context) { c.Header("X-Group", "yes") })
+			w := serveReq(r, http.MethodGet, "/api/auth/providers", nil)
+			if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"signinUrl":"http://app.example/api/auth/signin/credentials"`) {
+				t.Fatalf("providers: %d %s", w.Code, w.Body.String())
+			}
+			if w.Header().Get("X-Group") != "yes" {
+				t.Error("the group's middleware did not run before the endpoint")
+			}
+			if w := serveReq(r, http.MethodGet, "/api/auth/nope", nil); w.Code != http.StatusBadRequest || w.Body.String() != `"Bad request."` {
+				t.Errorf("unknown action: %d %s", w.Code, w.Body.String())
+			}
+		})
+	}
+
+	t.Run("session readable only behind Middleware", func(t *testing.T) {
+		a := newApp(t, ginauth.ModeV5, nil)
+		ck := sessionCookie(t, a)
+		r := gin.New()
+		a.auth.Mount(r.Group("/api"))
+		who := func(c *gin.Context) {
+			s, ok := ginauth.Session(c)
+			if !ok {
+				c.String(http.StatusOK, "nobody")
+				return
+			}
+			c.String(http.StatusOK, s.User.Name)
+		}
+		r.GET("/plain", who)
+		r.Group("/read", a.auth.Middleware()).GET("", who)
+		if w := serveReq(r, http.MethodGet, "/plain", []*http.Cookie{ck}); w.Body.String() != "nobody" {
+			t.Errorf("a route without Middleware read the session: %s", w.Body.String())
+		}
+		if w := serveReq(r, http.MethodGet, "/read", []*http.Cookie{ck}); w.Body.String() != "Alice" {
+			t.Errorf("a route behind Middleware: %s", w.Body.String())
+		}
+	})
+
+	for _, prefix := range []string{"/v2", "/api/authx", "/api/auth/csrf"} {
+		t.Run("refused group "+prefix, func(t *testing.T) {
+			defer func() {
+				p := recover()
+				if p == nil || !strings.Contains(p.(string), "not a prefix of the base path") {
+					t.Errorf("Mount on a group at %s: panic %v", prefix, p)
+				}
+			}()
+			auth.Mount(gin.New().Group(prefix))
+		})
+	}
+}
+
+// TestProviderTypes: /providers reports an OpenID Connect provider as
+// "oidc" in v5 and as "oauth" in v4, which knows no other OAuth type.
+func TestProviderTypes(t *testing.T) {
+	oidc := providers.OAuth{ID: "corp", Name: "Corp", Issuer: "https://sso.example.com", ClientID: "c"}
+	plain := providers.OAuth{ID: "acme", Name: "Acme", ClientID: "c",
+		AuthURL: "https://acme.example/auth", TokenURL: "https://acme.example/token", UserInfoURL: "https://acme.example/me"}
+	want := map[ginauth.Mode]string{ginauth.ModeV5: `"type":"oidc"`, ginauth.ModeV4: `"type":"oauth"`}
+	forModes(t, func(t *testing.T, mode ginauth.Mode) {
+		a := newApp(t, mode, func(c *ginauth.Config) { c.Providers = []providers.Provider{oidc, &plain} })
+		body := a.do(http.MethodGet, "/api/auth/providers", nil).body
+		corp, acme, _ := strings.Cut(body, `"acme":`)
+		if !strings.Contains(corp, want[mode]) || !strings.Contains(acme, `"type":"oauth"`) {
+			t.Errorf("providers: %s", body)
+		}
+	})
+}
+
+// TestSecurityOptionsFailClosed: OAuth checks are a typed set; anything
+// that is not a set of known checks, or that would let the sign-in request
+// replace the protocol's own parameters, is a New error.
+func TestSecurityOptionsFailClosed(t *testing.T) {
+	base := providers.OAuth{ID: "corp", Name: "Corp", Issuer: "https://sso.example.com", ClientID: "c"}
+	oauth2 := providers.OAuth{ID: "acme", Name: "Acme", ClientID: "c",
+		AuthURL: "https://acme.example/auth", TokenURL: "https://acme.example/token", UserInfoURL: "https://acme.example/me"}
+	for _, tc := range []struct {
+		name string
+		edit func(p *providers.OAuth)
+	}{
+		{"none mixed with pkce", func(p *providers.OAuth) { p.Checks = providers.InsecureNoChecks | providers.CheckPKCE }},
+		{"unknown check", func(p *providers.OAuth) { p.Checks = 1 << 4 }},
+		{"unknown check beside known ones", func(p *providers.OAuth) { p.Checks = providers.CheckState | 1<<6 }},
+		{"state in the parameters", func(p *providers.OAuth) { p.AuthorizationParams = map[string]string{"state": "fixed"} }},
+		{"response_mode in the parameters", func(p *providers.OAuth) { p.AuthorizationParams = map[string]string{"response_mode": "query"} }},
+		{"request_uri in the parameters", func(p *providers.OAuth) { p.AuthorizationParams = map[string]string{"request_uri": "https://x"} }},
+		{"unknown response mode", func(p *providers.OAuth) { p.ResponseMode = "fragment" }},
+		{"unknown client authentication", func(p *providers.OAuth) { p.ClientAuth = 7 }},
+		{"an http issuer with userinfo", func(p *providers.OAuth) { p.Issuer = "https://user@sso.example.com" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := base
+			tc.edit(&p)
+			_, err := ginauth.New(ginauth.Config{Secret: testSecret, URL: "http://localhost", Providers: []providers.Provider{p}})
+			if !errors.Is(err, ginauth.ErrConfig) {
+				t.Errorf("New accepted it: %v", err)
+			}
+		})
+	}
+	t.Run("nonce on OAuth 2.0", func(t *testing.T) {
+		p := oauth2
+		p.Checks = providers.CheckNonce | providers.CheckState
+		if _, err := ginauth.New(ginauth.Config{Secret: testSecret, URL: "http://localhost", Providers: []providers.Provider{p}}); !errors.Is(err, ginauth.ErrConfig) {
+			t.Errorf("New accepted a nonce check on OAuth 2.0: %v", err)
+		}
+	})
+	t.Run("valid sets", func(t *testing.T) {
+		for _, c := range []providers.Checks{0, providers.CheckPKCE, providers.CheckState | providers.CheckNonce, providers.InsecureNoChecks} {
+			p := base
+			p.Checks = c
+			if _, err := ginauth.New(ginauth.Config{Secret: testSecret, URL: "http://localhost", Providers: []providers.Provider{p}}); err != nil {
+				t.Errorf("checks %v: %v", c, err)
+			}
+		}
+	})
+}
+
+// TestSignInSeesTheRequest: Authorize, the SignIn and JWT callbacks and the
+// SignIn event receive the request and the client's address as Gin's
+// trusted-proxy rules give it.
+func TestSignInSeesTheRequest(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]string{}
+	record := func(what string, r *authjs.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r == nil || r.HTTP == nil {
+			seen[what] = "no request"
+			return
+		}
+		seen[what] = r.ClientIP + " " + r.HTTP.Header.Get("User-Agent")
+	}
+	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
+		c.Providers = []providers.Provider{providers.Credentials{
+			Authorize: func(ctx context.Context, creds map[string]string, r *authjs.Request) (*authjs.User, error) {
+				record("authorize", r)
+				return authorize(ctx, creds, r)
+			},
+		}}
+		c.Callbacks.SignIn = func(_ context.Context, p authjs.SignInParams) error { record("signIn", p.Request); return nil }
+		c.Callbacks.JWT = func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
+			record("jwt "+string(p.Trigger), p.Request)
+			return p.Token, nil
+		}
+		c.Events.SignIn = func(_ context.Context, e authjs.SignInEvent) error { record("event", e.Request); return nil }
+	})
+	r := a.do(http.MethodPost, "/api/auth/callback/credentials", url.Values{
+		"username": {"alice"}, "password": {"wonderland"}, "csrfToken": {a.csrf()},
+	}, "User-Agent", "probe/1")
+	if r.status != http.StatusFound {
+		t.Fatalf("sign-in: %d %s", r.status, r.body)
+	}
+	a.do(http.MethodGet, "/api/auth/session", nil, "User-Agent", "probe/2")
+	for what, want := range map[string]string{
+		"authorize": "127.0.0.1 probe/1", "signIn": "127.0.0.1 probe/1", "jwt signIn": "127.0.0.1 probe/1",
+		"event": "127.0.0.1 probe/1", "jwt ": "127.0.0.1 probe/2",
+	} {
+		if seen[what] != want {
+			t.Errorf("%s saw %q, want %q", what, seen[what], want)
+		}
+	}
+
+	// A forwarded address counts only from a proxy the engine trusts.
+	for _, tc := range []struct {
+		trusted []string
+		want    string
+	}{{[]string{"192.0.2.0/24"}, "203.0.113.9"}, {nil, "192.0.2.10"}, {[]string{"198.51.100.0/24"}, "192.0.2.10"}} {
+		var got string
+		auth, _ := ginauth.New(ginauth.Config{Secret: testSecret, URL: "http://app.example", Providers: []providers.Provider{providers.Credentials{
+			Authorize: func(_ context.Context, _ map[string]string, r *authjs.Request) (*authjs.User, error) {
+				got = r.ClientIP
+				return nil, nil
+			},
+		}}})
+		e := gin.New()
+		if err := e.SetTrustedProxies(tc.trusted); err != nil {
+			t.Fatal(err)
+		}
+		auth.Mount(e)
+		csrf := serveReq(e, http.MethodGet, "/api/auth/csrf", nil).Result().Cookies()[0]
+		token, _, _ := strings.Cut(csrf.Value, "%7C")
+		req := httptest.NewRequest(http.MethodPost, "/api/auth/callback/credentials", strings.NewReader(url.Values{"csrfToken": {token}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		req.RemoteAddr = "192.0.2.10:4321"
+		req.AddCookie(csrf)
+		e.ServeHTTP(httptest.NewRecorder(), req)
+		if got != tc.want {
+			t.Errorf("trusting %v, Authorize saw %q, want %q", tc.trusted, got, tc.want)
+		}
+	}
+}
+
+// TestRequireAuthOptions: each authorization option refuses what it must,
+// with the configured answer.
+func TestRequireAuthOptions(t *testing.T) {
+	claims := map[string]any{}
+	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
+		c.Callbacks.JWT = func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
+			for k, v := range claims {
+				p.Token[k] = v
+			}
+			return p.Token, nil
+		}
+	})
+	e := gin.New()
+	ok := func(c *gin.Context) { c.String(http.StatusOK, "in") }
+	e.GET("/claim", a.auth.RequireAuth(ginauth.WithClaim("plan", "pro", "team")), ok)
+	e.GET("/claim-present", a.auth.RequireAuth(ginauth.WithClaim("email_verified")), ok)
+	e.GET("/roles", a.auth.RequireAuth(ginauth.WithRoles("admin", "ops")), ok)
+	e.GET("/check", a.auth.RequireAuth(ginauth.WithCheck(func(c *gin.Context, t authjs.Claims) bool {
+		return strings.HasSuffix(t.Email(), "@example.com") && c.Query("deny") == ""
+	})), ok)
+	e.GET("/forbidden", a.auth.RequireAuth(ginauth.WithForbidden(http.StatusNotFound, gin.H{"error": "not here"}), ginauth.WithRoles("root")), ok)
+	e.GET("/both", a.auth.RequireAuth(ginauth.WithRoles("admin"), ginauth.WithClaim("plan", "pro")), ok)
+
+	for _, tc := range []struct {
+		name   string
+		claims map[string]any
+		path   string
+		status int
+		body   string
+	}{
+		{"claim matches", map[string]any{"plan": "team"}, "/claim", 200, "in"},
+		{"claim list contains", map[string]any{"plan": []any{"free", "pro"}}, "/claim", 200, "in"},
+		{"claim has another value", map[string]any{"plan": "free"}, "/claim", 403, `{"message":"Forbidden"}`},
+		{"claim is not a string", map[string]any{"plan": 1}, "/claim", 403, `{"message":"Forbidden"}`},
+		{"claim missing", nil, "/claim", 403, `{"message":"Forbidden"}`},
+		{"present claim true", map[string]any{"email_verified": true}, "/claim-present", 200, "in"},
+		{"present claim a string", map[string]any{"email_verified": "yes"}, "/claim-present", 200, "in"},
+		{"present claim false", map[string]any{"email_verified": false}, "/claim-present", 403, `{"message":"Forbidden"}`},
+		{"present claim empty", map[string]any{"email_verified": ""}, "/claim-present", 403, `{"message":"Forbidden"}`},
+		{"present claim null", map[string]any{"email_verified": nil}, "/claim-present", 403, `{"message":"Forbidden"}`},
+		{"present claim missing", nil, "/claim-present", 403, `{"message":"Forbidden"}`},
+		{"role in a list", map[string]any{"role": []any{"user", "ops"}}, "/roles", 200, "in"},
+		{"role not held", map[string]any{"role": "user"}, "/roles", 403, `{"message":"Forbidden"}`},
+		{"check passes", nil, "/check", 200, "in"},
+		{"check refuses", nil, "/check?deny=1", 403, `{"message":"Forbidden"}`},
+		{"custom forbidden answer", map[string]any{"role": "admin"}, "/forbidden", 404, `{"error":"not here"}`},
+		{"every check must pass", map[string]any{"role": "admin", "plan": "free"}, "/both", 403, `{"message":"Forbidden"}`},
+		{"all pass", map[string]any{"role": "admin", "plan": "pro"}, "/both", 200, "in"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			claims = tc.claims
+			ck := sessionCookie(t, a)
+			w := serveReq(e, http.MethodGet, tc.path, []*http.Cookie{ck})
+			if w.Code != tc.status || w.Body.String() != tc.body {
+				t.Errorf("%d %s, want %d %s", w.Code, w.Body.String(), tc.status, tc.body)
+			}
+		})
+	}
+	t.Run("custom unauthorized answer", func(t *testing.T) {
+		e.GET("/unauth", a.auth.RequireAuth(ginauth.WithUnauthorized(http.StatusForbidden, gin.H{"message": "Unauthenticated"})), ok)
+		if w := serveReq(e, http.MethodGet, "/unauth", nil); w.Code != http.StatusForbidden || w.Body.String() != `{"message":"Unauthenticated"}` {
+			t.Errorf("%d %s", w.Code, w.Body.String())
+		}
+	})
+}
+
+// TestSessionCallbackErrorEndsSession: a Session callback that fails ends
+// the session in Session(c), in RequireAuth and at /session, which clears
+// the cookie.
+func TestSessionCallbackErrorEndsSession(t *testing.T) {
+	forModes(t, func(t *testing.T, mode ginauth.Mode) {
+		fail := false
+		a := newApp(t, mode, func(c *ginauth.Config) {
+			c.Callbacks.Session = func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
+				if fail {
+					return nil, errors.New("account locked")
+				}
+				return p.Session, nil
+			}
+		})
+		ck := sessionCookie(t, a)
+		e := gin.New()
+		e.Use(a.auth.Middleware())
+		e.GET("/who", func(c *gin.Context) {
+			_, ok := ginauth.Session(c)
+			c.String(http.StatusOK, "%v", ok)
+		})
+		e.GET("/guarded", a.auth.RequireAuth(), func(c *gin.Context) { c.String(http.StatusOK, "in") })
+		if w := serveReq(e, http.MethodGet, "/who", []*http.Cookie{ck}); w.Body.String() != "true" {
+			t.Fatalf("before: %s", w.Body.String())
+		}
+		fail = true
+		if w := serveReq(e, http.MethodGet, "/who", []*http.Cookie{ck}); w.Body.String() != "false" {
+			t.Errorf("Session(c) kept a session the callback refused")
+		}
+		if w := serveReq(e, http.MethodGet, "/guarded", []*http.Cookie{ck}); w.Code != http.StatusUnauthorized {
+			t.Errorf("RequireAuth let it through: %d", w.Code)
+		}
+		r := a.do(http.MethodGet, "/api/auth/session", nil)
+		cleared, ok := r.cookie(a.sessionCookieName())
+		if r.body != a.emptySession() || !ok || cleared.MaxAge >= 0 {
+			t.Errorf("/session: %s, cookie %+v", r.body, cleared)
+		}
+		if !strings.Contains(a.logs.String(), "account locked") {
+			t.Error("the callback's error was not logged")
+		}
+	})
+}
+
+// TestCookieBeatsBearer: a session cookie, valid or not, wins over an
+// Authorization header, as in Auth.js's getToken: a Bearer token is read
+// only when no session cookie is sent.
+func TestCookieBeatsBearer(t *testing.T) {
+	a := newApp(t, ginauth.ModeV5, nil)
+	alice := sessionCookie(t, a)
+	bob := a.signIn("bob", "builder", "/")
+	bobCookie, _ := bob.cookie(a.sessionCookieName())
+	e := gin.New()
+	e.Use(a.auth.Middleware())
+	e.GET("/who", func(c *gin.Context) {
+		s, ok := ginauth.Session(c)
+		raw, _ := ginauth.SessionToken(c)
+		if !ok {
+			c.String(http.StatusOK, "nobody")
+			return
+		}
+		c.String(http.StatusOK, "%s %v", s.User.Name, raw == alice.Value)
+	})
+	broken := &http.Cookie{Name: alice.Name, Value: alice.Value[:len(alice.Value)-3] + "AAA"}
+	for _, tc := range []struct {
+		name    string
+		cookies []*http.Cookie
+		bearer  string
+		want    string
+	}{
+		{"bearer alone", nil, alice.Value, "Alice true"},
+		{"cookie beats another user's bearer", []*http.Cookie{bobCookie}, alice.Value, "Bob false"},
+		{"an invalid cookie is not replaced by a valid bearer", []*http.Cookie{broken}, alice.Value, "nobody"},
+		{"an empty cookie still counts as sent", []*http.Cookie{{Name: alice.Name + ".0", Value: "x"}}, alice.Value, "nobody"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := serveReq(e, http.MethodGet, "/who", tc.cookies, "Authorization", "Bearer "+tc.bearer)
+			if w.Body.String() != tc.want {
+				t.Errorf("%s, want %s", w.Body.String(), tc.want)
+			}
+		})
+	}
+}
+
+// TestRedirectCallbackResults: what a custom Redirect callback returns is
+// used as it is, except an error, an empty result or one that could split
+// a header, which give the origin.
+func TestRedirectCallbackResults(t *testing.T) {
+	result := ""
+	var cbErr error
+	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
+		c.Callbacks.Redirect = func(_ context.Context, p authjs.RedirectParams) (string, error) {
+			return result, cbErr
+		}
+	})
+	for _, tc := range []struct {
+		name   string
+		result string
+		err    error
+		want   string
+	}{
+		{"kept", "https://partner.example/welcome", nil, "https://partner.example/welcome"},
+		{"CRLF", "https://app.example/x\r\nSet-Cookie: evil=1", nil, a.srv.URL},
+		{"LF", "/x\nLocation: https://evil.example", nil, a.srv.URL},
+		{"CR", "/x\rLocation: https://evil.example", nil, a.srv.URL},
+		{"empty", "", nil, a.srv.URL},
+		{"error", "https://partner.example/welcome", errors.New("refused"), a.srv.URL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			result, cbErr = tc.result, tc.err
+			r := a.signIn("alice", "wonderland", "/dashboard")
+			if r.status != http.StatusFound || r.header.Get("Location") != tc.want {
+				t.Errorf("sign-in redirected to %q, want %q", r.header.Get("Location"), tc.want)
+			}
+			for _, sc := range r.header.Values("Set-Cookie") {
+				if strings.Contains(sc, "evil") {
+					t.Errorf("injected cookie: %s", sc)
+				}
+			}
+		})
+	}
+}
