@@ -286,7 +286,7 @@ func Seen(r *http.Request, base string) []string {
 // Deletions for every previously seen name not overwritten come first.
 func Chunk(base, value string, size int, seen []string, expires time.Time) []Cookie {
 	var set []Cookie
-	if size <= 0 || len(value) <= size {
+	if len(value) <= size {
 		set = []Cookie{{Name: base, Value: value, Expires: expires}}
 	} else {
 		for i := 0; i*size < len(value); i++ {

@@ -213,7 +213,9 @@ func TestReadChunked(t *testing.T) {
 		wantPresent bool
 	}{
 		{"no cookie header", nil, "", false},
-		{"other cookies only", []string{"a=1; authjs.session-tokenx=2; xauthjs.session-token=3; authjs.csrf-token=4"}, "", false},
+		{"other cookies only", []string{"a=1; authjs.session-tokenx=2; xauthjs.session-token=3; authjs.csrf-token=4; authjs.session-toke=5; authjs.session-tok=6"}, "", false},
+		{"lookalike of a chunk", []string{b + ".0=a; " + b + "x1=b; " + b + "-1=c"}, "a", true},
+		{"lone quote", []string{b + `="`}, `"`, true},
 		{"single", []string{b + "=tok"}, "tok", true},
 		{"single among others", []string{"a=1; " + b + "=tok; c=3"}, "tok", true},
 		{"single percent-encoded", []string{b + "=a%7Cb%20c"}, "a|b c", true},
@@ -279,6 +281,8 @@ func TestGet(t *testing.T) {
 		{"first of duplicates", []string{"authjs.csrf-token=one", "authjs.csrf-token=two"}, "one", true},
 		{"empty value is found", []string{"authjs.csrf-token="}, "", true},
 		{"prefix does not match", []string{"authjs.csrf-token.0=x"}, "", false},
+		{"pair without equals sign", []string{"authjs.csrf-token; a=1"}, "", false},
+		{"escape at the start", []string{"authjs.csrf-token=%7Cx"}, "|x", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

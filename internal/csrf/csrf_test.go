@@ -42,6 +42,16 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+	// Only 64-character tokens are trusted, even with a matching hash
+	// (which only the secret's holder can make).
+	for _, tok := range []string{"abc", token[:63], token + "0", ""} {
+		if _, ok := FromCookie(tok+"|"+Hash(tok, "s3cret"), "s3cret"); ok {
+			t.Errorf("a correctly hashed %d-character token was trusted", len(tok))
+		}
+	}
+	if _, ok := FromCookie(token+"|"+Hash(token, "s3cret")+"0", "s3cret"); ok {
+		t.Error("a 65-character hash was accepted")
+	}
 	for _, s := range []string{"", token[:63], token + "0", strings.ToUpper(token)} {
 		if Verify(token, s) {
 			t.Errorf("Verify accepted %q", s)

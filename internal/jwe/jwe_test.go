@@ -3,6 +3,7 @@ package jwe
 import (
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +127,9 @@ func TestRoundTripAndRotation(t *testing.T) {
 				t.Errorf("retired secret: err = %v", err)
 			}
 			newTok, _ := rotated.Encode(authjs.Claims{"sub": "42"}, time.Hour)
+			if got, err := rotated.Decode(newTok); err != nil || got.Subject() != "42" {
+				t.Errorf("a token from the first secret: %v, %v", got, err)
+			}
 			if _, err := old.Decode(newTok); err == nil {
 				t.Error("a token from the new secret decoded with only the old one")
 			}
@@ -143,10 +147,18 @@ func TestRoundTripAndRotation(t *testing.T) {
 	}
 }
 
+// TestExpiryTolerance applies Auth.js's 15 seconds of tolerance to exp,
+// with the verified-token cache and without it.
 func TestExpiryTolerance(t *testing.T) {
+	for _, cache := range []int{0, 16} {
+		t.Run("cache "+strconv.Itoa(cache), func(t *testing.T) { expiryTolerance(t, cache) })
+	}
+}
+
+func expiryTolerance(t *testing.T, cacheSize int) {
 	now := time.Unix(1_800_000_000, 0)
 	var clock = now
-	c, _ := New(Options{Format: V5, Secrets: []string{"secret"}, Salt: "x", Now: func() time.Time { return clock }, CacheSize: 16})
+	c, _ := New(Options{Format: V5, Secrets: []string{"secret"}, Salt: "x", Now: func() time.Time { return clock }, CacheSize: cacheSize})
 	tok, _ := c.Encode(authjs.Claims{"sub": "1"}, time.Minute)
 	for _, tc := range []struct {
 		after time.Duration
@@ -165,6 +177,27 @@ func TestExpiryTolerance(t *testing.T) {
 		}
 		if !tc.ok && !errors.Is(err, ErrTokenExpired) {
 			t.Errorf("after %v: err = %v, want ErrTokenExpired", tc.after, err)
+		}
+	}
+}
+
+func TestFormatAndCacheOption(t *testing.T) {
+	if V4.String() != "v4" || V5.String() != "v5" {
+		t.Errorf("Format names %q, %q", V4.String(), V5.String())
+	}
+	for size, want := range map[int]bool{0: false, -1: false, 1: true, 100: true} {
+		c, err := New(Options{Format: V5, Secrets: []string{"secret"}, Salt: "x", CacheSize: size})
+		if err != nil || (c.cache != nil) != want {
+			t.Errorf("CacheSize %d: cache %v, err %v", size, c.cache != nil, err)
+		}
+	}
+	if _, err := New(Options{Format: V5}); !errors.Is(err, ErrNoSecret) {
+		t.Errorf("no secrets: %v", err)
+	}
+	c, _ := New(Options{Format: V5, Secrets: []string{"secret"}, Salt: "x"})
+	for _, tok := range []string{"", strings.Repeat("a", MaxTokenLen+1)} {
+		if _, err := c.Decode(tok); !errors.Is(err, ErrInvalidToken) || !strings.Contains(err.Error(), "empty or oversized") {
+			t.Errorf("a %d-character token: %v", len(tok), err)
 		}
 	}
 }

@@ -197,6 +197,21 @@ func TestSafeRefusesLookalikeHosts(t *testing.T) {
 	}
 }
 
+// TestSafeFoldsASCIICase: scheme and host compare without regard to ASCII
+// case, from A to Z.
+func TestSafeFoldsASCIICase(t *testing.T) {
+	for _, raw := range []string{"HTTPS://AZ.Example.COM/x", "https://az.example.com/x", "https://aZ.EXAMPLE.com:443/x"} {
+		if got := redirect.Safe(raw, "https://Az.example.com"); !strings.EqualFold(got, raw) {
+			t.Errorf("Safe(%q) = %q, want it kept", raw, got)
+		}
+	}
+	for _, raw := range []string{"https://@z.example.com/x", "https://[z.example.com/x", "https://`z.example.com/x", "https://{z.example.com/x"} {
+		if got := redirect.Safe(raw, "https://az.example.com"); got != "https://az.example.com" {
+			t.Errorf("Safe(%q) = %q, want the origin", raw, got)
+		}
+	}
+}
+
 func TestSafeEmptyAndLong(t *testing.T) {
 	const base = "http://127.0.0.1:8080"
 	for _, raw := range []string{"", "/" + strings.Repeat("a", 4096)} {

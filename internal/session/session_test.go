@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +24,9 @@ func TestResolve(t *testing.T) {
 		}
 		return r
 	}
+	long255 := strings.Repeat("a", 251) + ".com"
+	noHost := req("app.example")
+	noHost.Host = ""
 	tlsReq := req("app.example")
 	tlsReq.TLS = &tls.ConnectionState{}
 	tests := []struct {
@@ -48,6 +52,11 @@ func TestResolve(t *testing.T) {
 		{"host with a backslash", session.Site{TrustHost: true}, req("app.example", "X-Forwarded-Host", `evil.example\@app.example`), "", false, false},
 		{"host with a quote", session.Site{TrustHost: true}, req("app.example", "X-Forwarded-Host", `evil".example`), "", false, false},
 		{"ipv6 host", session.Site{TrustHost: true}, req("[::1]:8080"), "http://[::1]:8080", false, true},
+		{"every character class", session.Site{TrustHost: true}, req("a0-Z9_z.A:1"), "http://a0-z9_z.a:1", false, true},
+		{"empty host", session.Site{TrustHost: true}, noHost, "", false, false},
+		{"a 255-character host", session.Site{TrustHost: true}, req(long255), "http://" + long255, false, true},
+		{"a 256-character host", session.Site{TrustHost: true}, req(long255 + "a"), "", false, false},
+		{"a non-ASCII host", session.Site{TrustHost: true}, req("app.example", "X-Forwarded-Host", "аpp.example"), "", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
