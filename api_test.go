@@ -9,11 +9,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/jwe"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -383,7 +385,8 @@ func TestSessionCallbackErrorEndsSession(t *testing.T) {
 		a := newApp(t, mode, func(c *ginauth.Config) {
 			c.Callbacks.Session = func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
 				if fail {
-					return nil, errors.New("account locked")
+					// An error ends the session even beside a session.
+					return p.Session, errors.New("account locked")
 				}
 				return p.Session, nil
 			}
@@ -493,5 +496,80 @@ func TestRedirectCallbackResults(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// mint encodes claims as a v5 session token for a cookie name, as the
+// JavaScript side would.
+func mint(t *testing.T, cookieName string, claims authjs.Claims) string {
+	t.Helper()
+	c, err := jwe.New(jwe.Options{Format: jwe.V5, Secrets: []string{testSecret}, Salt: cookieName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Encode(claims, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestReadOnlyCookieNames: an Auth without an origin reads the __Secure-
+// cookie and the plain one, or only the one Cookies.Secure picks.
+func TestReadOnlyCookieNames(t *testing.T) {
+	on, off := true, false
+	secure := &http.Cookie{Name: "__Secure-authjs.session-token", Value: mint(t, "__Secure-authjs.session-token", authjs.Claims{"sub": "s"})}
+	plain := &http.Cookie{Name: "authjs.session-token", Value: mint(t, "authjs.session-token", authjs.Claims{"sub": "p"})}
+	custom := &http.Cookie{Name: "sid", Value: mint(t, "sid", authjs.Claims{"sub": "c"})}
+	for _, tc := range []struct {
+		name    string
+		cookies ginauth.CookieConfig
+		sent    []*http.Cookie
+		want    string
+	}{
+		{"both names, secure sent", ginauth.CookieConfig{}, []*http.Cookie{secure}, "s"},
+		{"both names, plain sent", ginauth.CookieConfig{}, []*http.Cookie{plain}, "p"},
+		{"both names, secure first", ginauth.CookieConfig{}, []*http.Cookie{plain, secure}, "s"},
+		{"secure only", ginauth.CookieConfig{Secure: &on}, []*http.Cookie{plain}, ""},
+		{"secure only, secure sent", ginauth.CookieConfig{Secure: &on}, []*http.Cookie{plain, secure}, "s"},
+		{"plain only", ginauth.CookieConfig{Secure: &off}, []*http.Cookie{secure}, ""},
+		{"plain only, plain sent", ginauth.CookieConfig{Secure: &off}, []*http.Cookie{secure, plain}, "p"},
+		{"one custom name", ginauth.CookieConfig{SessionName: "sid"}, []*http.Cookie{custom}, "c"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ro, err := ginauth.New(ginauth.Config{Secret: testSecret, Cookies: tc.cookies})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := gin.New()
+			e.GET("/sub", ro.Middleware(), func(c *gin.Context) {
+				tok, _ := ginauth.Token(c)
+				c.String(http.StatusOK, tok.Subject())
+			})
+			if w := serveReq(e, http.MethodGet, "/sub", tc.sent); w.Body.String() != tc.want {
+				t.Errorf("read %q, want %q", w.Body.String(), tc.want)
+			}
+		})
+	}
+}
+
+// TestForbiddenPages: a page whose session fails a check gets the 403
+// page, or a redirect to Pages.Error with error=AccessDenied.
+func TestForbiddenPages(t *testing.T) {
+	for _, page := range []string{"", "/oops"} {
+		a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) { c.Pages.Error = page })
+		ck := sessionCookie(t, a)
+		e := gin.New()
+		e.GET("/root", a.auth.RequireAuth(ginauth.RedirectToSignIn(), ginauth.WithRoles("root")), func(c *gin.Context) {})
+		w := serveReq(e, http.MethodGet, "/root", []*http.Cookie{ck})
+		if page == "" {
+			if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "Access denied") || w.Header().Get("Content-Security-Policy") == "" {
+				t.Errorf("built-in page: %d %s", w.Code, w.Body.String())
+			}
+			continue
+		}
+		if w.Code != http.StatusFound || w.Header().Get("Location") != a.srv.URL+"/oops?error=AccessDenied" {
+			t.Errorf("custom page: %d %q", w.Code, w.Header().Get("Location"))
+		}
 	}
 }

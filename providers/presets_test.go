@@ -10,7 +10,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"reflect"
 	"strings"
 	"sync"
@@ -18,44 +17,13 @@ import (
 	"time"
 
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/providertest"
 )
 
 // The presets are declarations: these tests check their fields, and run
 // their Profile, UserInfo and VerifyIssuer functions directly. The
 // authorization URLs they produce and full exchanges against a loopback
 // provider are tested with the engine, in internal/oauth.
-
-// hostRouter sends requests for the given hosts to a loopback test server
-// and refuses every other host, so preset tests never reach the network.
-type hostRouter struct {
-	to    *url.URL
-	hosts map[string]bool
-}
-
-func (h hostRouter) RoundTrip(r *http.Request) (*http.Response, error) {
-	if !h.hosts[r.URL.Host] {
-		return nil, fmt.Errorf("test: unexpected request to %s", r.URL.Host)
-	}
-	r2 := r.Clone(r.Context())
-	// The Host header keeps the provider's host, so the server can tell
-	// which one was asked.
-	r2.URL.Scheme, r2.URL.Host, r2.Host = h.to.Scheme, h.to.Host, r.URL.Host
-	return http.DefaultTransport.RoundTrip(r2)
-}
-
-// routedClient returns a client whose requests to hosts reach srv.
-func routedClient(t *testing.T, srv *httptest.Server, hosts ...string) *http.Client {
-	t.Helper()
-	u, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]bool{}
-	for _, h := range hosts {
-		m[h] = true
-	}
-	return &http.Client{Transport: hostRouter{to: u, hosts: m}}
-}
 
 // mapProfile runs a provider's profile mapping as the engine does before
 // its own checks: Profile, or DefaultProfile when the preset has none.
@@ -361,104 +329,31 @@ func TestDiscordAvatar(t *testing.T) {
 	}
 }
 
-// githubServer plays api.github.com.
-type githubServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	paths  []string
-	user   string // JSON of GET /user
-	emails string // JSON of GET /user/emails; "" answers 404
-	status int    // status of GET /user (default 200)
-}
-
-func newGitHubServer(t *testing.T) *githubServer {
-	gs := &githubServer{}
-	gs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gs.mu.Lock()
-		gs.paths = append(gs.paths, r.Host+" "+r.Method+" "+r.URL.Path)
-		user, emails, status := gs.user, gs.emails, gs.status
-		gs.mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer gho_token" {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/user":
-			if status != 0 {
-				w.WriteHeader(status)
-			}
-			fmt.Fprint(w, user)
-		case "/user/emails":
-			if emails == "" {
-				w.WriteHeader(http.StatusNotFound)
-				fmt.Fprint(w, `{"message":"Not Found"}`)
-				return
-			}
-			fmt.Fprint(w, emails)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(gs.Close)
-	return gs
-}
-
-func (gs *githubServer) requests() []string {
-	gs.mu.Lock()
-	defer gs.mu.Unlock()
-	return append([]string(nil), gs.paths...)
-}
-
 // TestGitHubUserInfo runs the GitHub preset's UserInfo: /user, and
 // /user/emails when the email is private.
 func TestGitHubUserInfo(t *testing.T) {
-	const private = `{"login":"octocat","id":583231,"avatar_url":"https://avatars.githubusercontent.com/u/583231?v=4","name":"The Octocat","email":null}`
-	tests := []struct {
-		name       string
-		user       string
-		emails     string
-		wantEmail  string
-		wantEmails bool // whether /user/emails is asked
-	}{
-		{"public email", `{"login":"octocat","id":583231,"name":null,"email":"octocat@github.com"}`, "", "octocat@github.com", false},
-		{"primary verified", private, `[
-			{"email":"old@example.com","verified":true,"primary":false,"visibility":null},
-			{"email":"Octo@Example.com","verified":true,"primary":true,"visibility":"private"},
-			{"email":"583231+octocat@users.noreply.github.com","verified":true,"primary":false,"visibility":null}]`,
-			"Octo@Example.com", true},
-		{"primary not verified", private, `[
-			{"email":"new@example.com","verified":false,"primary":true,"visibility":"private"},
-			{"email":"other@example.com","verified":true,"primary":false,"visibility":null}]`,
-			"", true},
-		{"verified but not primary", private, `[{"email":"other@example.com","verified":true,"primary":false}]`, "", true},
-		{"primary verified without an address", private, `[{"email":"","verified":true,"primary":true},
-			{"email":"late@example.com","verified":true,"primary":true}]`, "late@example.com", true},
-		{"no addresses", private, `[]`, "", true},
-		{"emails refused", private, "", "", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			gs := newGitHubServer(t)
-			gs.user, gs.emails = tt.user, tt.emails
+	for _, tt := range providertest.EmailCases {
+		t.Run(tt.Name, func(t *testing.T) {
+			gs := providertest.NewGitHub(t)
+			gs.Set(tt.User, 0, tt.Emails)
 			p := GitHub(OAuth{ClientID: "client-id", ClientSecret: "client-secret"})
-			client := routedClient(t, gs.Server, "api.github.com")
+			client := providertest.RoutedClient(t, gs.Server, "api.github.com")
 			profile, err := p.UserInfo(context.Background(), client, &Tokens{AccessToken: "gho_token"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := String(profile, "email"); got != tt.wantEmail {
-				t.Errorf("email = %q, want %q", got, tt.wantEmail)
+			if got := String(profile, "email"); got != tt.Email {
+				t.Errorf("email = %q, want %q", got, tt.Email)
 			}
 			u, err := p.Profile(context.Background(), profile, nil)
-			if err != nil || u.ID != "583231" || u.Email != tt.wantEmail {
-				t.Errorf("user = %+v, %v; want id 583231 and email %q", u, err, tt.wantEmail)
+			if err != nil || u.ID != "583231" || u.Email != tt.Email {
+				t.Errorf("user = %+v, %v; want id 583231 and email %q", u, err, tt.Email)
 			}
 			want := []string{"api.github.com GET /user"}
-			if tt.wantEmails {
+			if tt.AsksEmails {
 				want = append(want, "api.github.com GET /user/emails")
 			}
-			if got := gs.requests(); !reflect.DeepEqual(got, want) {
+			if got := gs.Requests(); !reflect.DeepEqual(got, want) {
 				t.Errorf("requests = %q, want %q", got, want)
 			}
 		})
@@ -471,25 +366,25 @@ func TestGitHubUserInfo(t *testing.T) {
 func TestGitHubUserInfoErrors(t *testing.T) {
 	p := GitHub(OAuth{ClientID: "client-id", ClientSecret: "client-secret"})
 
-	gs := newGitHubServer(t)
-	gs.user, gs.status = `{"message":"Bad credentials"}`, http.StatusUnauthorized
-	_, err := p.UserInfo(context.Background(), routedClient(t, gs.Server, "api.github.com"), &Tokens{AccessToken: "gho_token"})
+	gs := providertest.NewGitHub(t)
+	gs.Set(`{"message":"Bad credentials"}`, http.StatusUnauthorized, "")
+	_, err := p.UserInfo(context.Background(), providertest.RoutedClient(t, gs.Server, "api.github.com"), &Tokens{AccessToken: "gho_token"})
 	var se *StatusError
 	if !errors.As(err, &se) || se.StatusCode != http.StatusUnauthorized || se.URL != "https://api.github.com/user" {
 		t.Errorf("refused /user: %v", err)
 	}
 
-	gs = newGitHubServer(t)
-	gs.user, gs.emails = `{"login":"octocat","id":583231,"email":null}`, `[{"email":`
-	_, err = p.UserInfo(context.Background(), routedClient(t, gs.Server, "api.github.com"), &Tokens{AccessToken: "gho_token"})
+	gs = providertest.NewGitHub(t)
+	gs.Set(`{"login":"octocat","id":583231,"email":null}`, 0, `[{"email":`)
+	_, err = p.UserInfo(context.Background(), providertest.RoutedClient(t, gs.Server, "api.github.com"), &Tokens{AccessToken: "gho_token"})
 	if err == nil || errors.As(err, &se) {
 		t.Errorf("broken /user/emails: %v", err)
 	}
 
 	// A /user answer of null is an empty profile, whose email is looked up.
-	gs = newGitHubServer(t)
-	gs.user, gs.emails = `null`, `[{"email":"a@example.com","verified":true,"primary":true}]`
-	profile, err := p.UserInfo(context.Background(), routedClient(t, gs.Server, "api.github.com"), &Tokens{AccessToken: "gho_token"})
+	gs = providertest.NewGitHub(t)
+	gs.Set(`null`, 0, `[{"email":"a@example.com","verified":true,"primary":true}]`)
+	profile, err := p.UserInfo(context.Background(), providertest.RoutedClient(t, gs.Server, "api.github.com"), &Tokens{AccessToken: "gho_token"})
 	if err != nil || !reflect.DeepEqual(profile, map[string]any{"email": "a@example.com"}) {
 		t.Errorf("null /user: %v, %v", profile, err)
 	}
@@ -502,7 +397,7 @@ func TestGitHubUserInfoErrors(t *testing.T) {
 		fmt.Fprint(w, `{"login":"octocat","id":583231,"email":null}`)
 	}))
 	t.Cleanup(dropping.Close)
-	if _, err := p.UserInfo(context.Background(), routedClient(t, dropping, "api.github.com"), &Tokens{AccessToken: "gho_token"}); err == nil {
+	if _, err := p.UserInfo(context.Background(), providertest.RoutedClient(t, dropping, "api.github.com"), &Tokens{AccessToken: "gho_token"}); err == nil {
 		t.Error("dropped /user/emails: no error")
 	}
 }
@@ -698,7 +593,7 @@ func TestEntraPhoto(t *testing.T) {
 			g := newEntraGraph(t)
 			g.status, g.contentType, g.body = tt.status, tt.contentType, tt.body
 			p := MicrosoftEntraID(OAuth{ClientID: "client-id"})
-			got, err := p.UserInfo(context.Background(), routedClient(t, g.Server, "graph.microsoft.com"), &Tokens{AccessToken: tt.token})
+			got, err := p.UserInfo(context.Background(), providertest.RoutedClient(t, g.Server, "graph.microsoft.com"), &Tokens{AccessToken: tt.token})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -733,13 +628,13 @@ func TestEntraPhoto(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	p := MicrosoftEntraID(OAuth{ClientID: "client-id"})
-	if got, err := p.UserInfo(ctx, routedClient(t, endless, "graph.microsoft.com"), &Tokens{AccessToken: "t"}); err != nil || len(got) != 0 || ctx.Err() != nil {
+	if got, err := p.UserInfo(ctx, providertest.RoutedClient(t, endless, "graph.microsoft.com"), &Tokens{AccessToken: "t"}); err != nil || len(got) != 0 || ctx.Err() != nil {
 		t.Errorf("endless photo: %v, %v, waited for the end: %v", got, err, ctx.Err())
 	}
 
 	// A failed request is no photo, not an error.
 	p = MicrosoftEntraID(OAuth{ClientID: "client-id"})
-	unreachable := &http.Client{Transport: hostRouter{hosts: map[string]bool{}}}
+	unreachable := providertest.Offline()
 	if got, err := p.UserInfo(context.Background(), unreachable, &Tokens{AccessToken: "t"}); err != nil || len(got) != 0 {
 		t.Errorf("unreachable Graph: %v, %v", got, err)
 	}
@@ -754,7 +649,7 @@ func TestEntraProfile(t *testing.T) {
 	)
 	photo := []byte("\xff\xd8\xff\xe0 a tiny jpeg")
 	g := newEntraGraph(t)
-	client := routedClient(t, g.Server, "graph.microsoft.com")
+	client := providertest.RoutedClient(t, g.Server, "graph.microsoft.com")
 	claims := func(iss, tid string) map[string]any {
 		return map[string]any{
 			"aud": "client-id", "iss": iss, "iat": float64(1700000000), "nbf": float64(1700000000), "exp": float64(1700003600),

@@ -4,56 +4,22 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/providertest"
 	"github.com/ginauth/ginauth/providers"
 )
 
 // The presets run by the engine: the authorization URLs they produce and
 // full exchanges against loopback servers that play the providers' hosts.
 
-// hostRouter sends requests for the given hosts to a loopback test server
-// and refuses every other host, so preset tests never reach the network.
-type hostRouter struct {
-	to    *url.URL
-	hosts map[string]bool
-}
-
-func (h hostRouter) RoundTrip(r *http.Request) (*http.Response, error) {
-	if !h.hosts[r.URL.Host] {
-		return nil, fmt.Errorf("test: unexpected request to %s", r.URL.Host)
-	}
-	r2 := r.Clone(r.Context())
-	// The Host header keeps the provider's host, so the server can tell
-	// which one was asked.
-	r2.URL.Scheme, r2.URL.Host, r2.Host = h.to.Scheme, h.to.Host, r.URL.Host
-	return http.DefaultTransport.RoundTrip(r2)
-}
-
-// routedClient returns a client whose requests to hosts reach srv.
-func routedClient(t *testing.T, srv *httptest.Server, hosts ...string) *http.Client {
-	t.Helper()
-	u, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]bool{}
-	for _, h := range hosts {
-		m[h] = true
-	}
-	return &http.Client{Transport: hostRouter{to: u, hosts: m}}
-}
-
 // noNetwork is a client that refuses every request.
-var noNetwork = &http.Client{Transport: hostRouter{hosts: map[string]bool{}}}
+var noNetwork = providertest.Offline()
 
 // authRequest is the authorization request the sign-in endpoint makes for
 // the checks in use.
@@ -212,7 +178,7 @@ func TestOIDCPresets(t *testing.T) {
 		t.Run(iss.Host+iss.Path, func(t *testing.T) {
 			base := "https://" + iss.Host
 			s.addIssuer(tt.discovered, cmpOr(tt.docIssuer, tt.discovered), base)
-			client := routedClient(t, s.Server, iss.Host, "graph.microsoft.com")
+			client := providertest.RoutedClient(t, s.Server, iss.Host, "graph.microsoft.com")
 			p := tt.preset(providers.OAuth{ClientID: "client-1", ClientSecret: "client-secret", Issuer: tt.issuer, HTTPClient: client})
 			if p.Issuer != tt.discovered {
 				t.Fatalf("issuer = %q, want %q", p.Issuer, tt.discovered)
@@ -285,7 +251,7 @@ func TestEntraTenantCheck(t *testing.T) {
 	s := newIDP(t)
 	s.addIssuer("https://login.microsoftonline.com/organizations/v2.0", "https://login.microsoftonline.com/{tenantid}/v2.0", "https://login.microsoftonline.com")
 	s.addIssuer("https://login.microsoftonline.com/"+tid+"/v2.0", "https://login.microsoftonline.com/"+tid+"/v2.0", "https://login.microsoftonline.com")
-	client := routedClient(t, s.Server, "login.microsoftonline.com", "graph.microsoft.com")
+	client := providertest.RoutedClient(t, s.Server, "login.microsoftonline.com", "graph.microsoft.com")
 	tenantIss := func(tid string) string { return "https://login.microsoftonline.com/" + tid + "/v2.0" }
 	for _, tt := range []struct {
 		name, issuer string
@@ -316,119 +282,50 @@ func TestEntraTenantCheck(t *testing.T) {
 	}
 }
 
-// githubServer plays github.com's token endpoint and api.github.com.
-type githubServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	paths  []string
-	user   string // JSON of GET /user
-	emails string // JSON of GET /user/emails; "" answers 404
-	status int    // status of GET /user (default 200)
-}
-
-func newGitHubServer(t *testing.T) *githubServer {
-	gs := &githubServer{}
-	gs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gs.mu.Lock()
-		gs.paths = append(gs.paths, r.Host+" "+r.Method+" "+r.URL.Path)
-		user, emails, status := gs.user, gs.emails, gs.status
-		gs.mu.Unlock()
-		if r.URL.Path != "/login/oauth/access_token" && r.Header.Get("Authorization") != "Bearer gho_token" {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/login/oauth/access_token":
-			if id, secret, ok := r.BasicAuth(); !ok || id != "client-id" || secret != "client-secret" {
-				w.WriteHeader(http.StatusUnauthorized)
-				return
-			}
-			fmt.Fprint(w, `{"access_token":"gho_token","token_type":"bearer","scope":"read:user,user:email"}`)
-		case "/user":
-			if status != 0 {
-				w.WriteHeader(status)
-			}
-			fmt.Fprint(w, user)
-		case "/user/emails":
-			if emails == "" {
-				w.WriteHeader(http.StatusNotFound)
-				fmt.Fprint(w, `{"message":"Not Found"}`)
-				return
-			}
-			fmt.Fprint(w, emails)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(gs.Close)
-	return gs
-}
-
-func (gs *githubServer) engine(t *testing.T) *Engine {
+// githubEngine runs the GitHub preset against a fake GitHub.
+func githubEngine(t *testing.T, gs *providertest.GitHub) *Engine {
 	p := providers.GitHub(providers.OAuth{ClientID: "client-id", ClientSecret: "client-secret",
-		HTTPClient: routedClient(t, gs.Server, "github.com", "api.github.com")})
+		HTTPClient: providertest.RoutedClient(t, gs.Server, "github.com", "api.github.com")})
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	return New(p, nil)
 }
 
+// TestGitHubEmailFallback runs whole GitHub sign-ins; the email is
+// lower-cased as Auth.js does.
 func TestGitHubEmailFallback(t *testing.T) {
-	const private = `{"login":"octocat","id":583231,"avatar_url":"https://avatars.githubusercontent.com/u/583231?v=4","name":"The Octocat","email":null}`
-	tests := []struct {
-		name       string
-		user       string
-		emails     string
-		wantEmail  string
-		wantEmails bool // whether /user/emails is asked
-	}{
-		{"public email", `{"login":"octocat","id":583231,"name":null,"email":"octocat@github.com"}`, "", "octocat@github.com", false},
-		{"primary verified", private, `[
-			{"email":"old@example.com","verified":true,"primary":false,"visibility":null},
-			{"email":"Octo@Example.com","verified":true,"primary":true,"visibility":"private"},
-			{"email":"583231+octocat@users.noreply.github.com","verified":true,"primary":false,"visibility":null}]`,
-			"octo@example.com", true},
-		{"primary not verified", private, `[
-			{"email":"new@example.com","verified":false,"primary":true,"visibility":"private"},
-			{"email":"other@example.com","verified":true,"primary":false,"visibility":null}]`,
-			"", true},
-		{"no addresses", private, `[]`, "", true},
-		{"emails refused", private, "", "", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			gs := newGitHubServer(t)
-			gs.user, gs.emails = tt.user, tt.emails
-			res, err := gs.engine(t).Exchange(context.Background(), CallbackRequest{
+	for _, tt := range providertest.EmailCases {
+		t.Run(tt.Name, func(t *testing.T) {
+			gs := providertest.NewGitHub(t)
+			gs.Set(tt.User, 0, tt.Emails)
+			res, err := githubEngine(t, gs).Exchange(context.Background(), CallbackRequest{
 				RedirectURI: "https://app.example.com/api/auth/callback/github", Code: "code-1", CodeVerifier: "v"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.User.ID != "583231" || res.User.Email != tt.wantEmail {
-				t.Errorf("user = %+v, want id 583231 and email %q", *res.User, tt.wantEmail)
+			if res.User.ID != "583231" || res.User.Email != strings.ToLower(tt.Email) {
+				t.Errorf("user = %+v, want id 583231 and email %q", *res.User, strings.ToLower(tt.Email))
 			}
 			if res.Account.Provider != "github" || res.Account.ProviderAccountID != "583231" || res.Account.AccessToken != "gho_token" ||
 				res.Account.Type != authjs.TypeOAuth {
 				t.Errorf("account = %+v", *res.Account)
 			}
-			gs.mu.Lock()
-			defer gs.mu.Unlock()
 			want := []string{"github.com POST /login/oauth/access_token", "api.github.com GET /user"}
-			if tt.wantEmails {
+			if tt.AsksEmails {
 				want = append(want, "api.github.com GET /user/emails")
 			}
-			if !reflect.DeepEqual(gs.paths, want) {
-				t.Errorf("requests = %q, want %q", gs.paths, want)
+			if got := gs.Requests(); !reflect.DeepEqual(got, want) {
+				t.Errorf("requests = %q, want %q", got, want)
 			}
 		})
 	}
 }
 
 func TestGitHubUserError(t *testing.T) {
-	gs := newGitHubServer(t)
-	gs.user, gs.status = `{"message":"Bad credentials"}`, http.StatusUnauthorized
-	_, err := gs.engine(t).Exchange(context.Background(), CallbackRequest{RedirectURI: "https://app.example.com/api/auth/callback/github", Code: "c"})
+	gs := providertest.NewGitHub(t)
+	gs.Set(`{"message":"Bad credentials"}`, http.StatusUnauthorized, "")
+	_, err := githubEngine(t, gs).Exchange(context.Background(), CallbackRequest{RedirectURI: "https://app.example.com/api/auth/callback/github", Code: "c"})
 	if !errors.Is(err, ErrUserInfo) {
 		t.Fatalf("err = %v, want ErrUserInfo", err)
 	}
@@ -437,9 +334,9 @@ func TestGitHubUserError(t *testing.T) {
 // TestGitHubEmailsBroken: an /user/emails answer that is not a refusal but
 // cannot be read fails the sign-in instead of dropping the email silently.
 func TestGitHubEmailsBroken(t *testing.T) {
-	gs := newGitHubServer(t)
-	gs.user, gs.emails = `{"login":"octocat","id":583231,"email":null}`, `[{"email":`
-	_, err := gs.engine(t).Exchange(context.Background(), CallbackRequest{RedirectURI: "https://app.example.com/api/auth/callback/github", Code: "c"})
+	gs := providertest.NewGitHub(t)
+	gs.Set(`{"login":"octocat","id":583231,"email":null}`, 0, `[{"email":`)
+	_, err := githubEngine(t, gs).Exchange(context.Background(), CallbackRequest{RedirectURI: "https://app.example.com/api/auth/callback/github", Code: "c"})
 	if !errors.Is(err, ErrUserInfo) {
 		t.Fatalf("err = %v, want ErrUserInfo", err)
 	}
