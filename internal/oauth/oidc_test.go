@@ -626,3 +626,65 @@ func TestOIDCRefreshedIDToken(t *testing.T) {
 		})
 	}
 }
+
+// TestDiscoveredEndpointsChecked: a discovery document naming an endpoint
+// that is not an absolute http(s) URL without userinfo fails discovery.
+func TestDiscoveredEndpointsChecked(t *testing.T) {
+	for _, bad := range []string{"ftp://sso.example.com/authorize", "https:///authorize", "https://user:pw@sso.example.com/authorize", "/authorize", "javascript:alert(1)"} {
+		t.Run(bad, func(t *testing.T) {
+			s := newIDP(t)
+			s.set(func(s *idp) {
+				for _, doc := range s.docs {
+					doc["authorization_endpoint"] = bad
+				}
+			})
+			_, err := New(s.provider(), clock).AuthCodeURL(context.Background(), AuthRequest{RedirectURI: "https://app.example.com/cb", State: "s"})
+			if !errors.Is(err, providers.ErrDiscovery) {
+				t.Errorf("AuthCodeURL: %v, want ErrDiscovery", err)
+			}
+		})
+	}
+}
+
+// TestOIDCEndpointOverrides: an OpenID provider with one endpoint set
+// still discovers the other; with both set it needs discovery only for its
+// keys.
+func TestOIDCEndpointOverrides(t *testing.T) {
+	s := newIDP(t)
+	s.set(func(s *idp) { s.claims = idClaims(s.URL, nil) })
+	for _, tc := range []struct {
+		name          string
+		auth, token   string
+		wantAuthorize string
+	}{
+		{"authorization endpoint only", "https://login.example.com/authorize", "", "https://login.example.com/authorize"},
+		{"token endpoint only", "", s.URL + "/token", s.URL + "/authorize"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := New(s.provider(func(p *providers.OAuth) { p.AuthURL, p.TokenURL = tc.auth, tc.token }), clock)
+			raw, err := e.AuthCodeURL(context.Background(), AuthRequest{RedirectURI: "https://app.example.com/cb", State: "s"})
+			if err != nil || !strings.HasPrefix(raw, tc.wantAuthorize+"?") {
+				t.Fatalf("AuthCodeURL = %q, %v", raw, err)
+			}
+			if res, err := e.Exchange(context.Background(), callback); err != nil || res.User.ID != "user-1" {
+				t.Fatalf("Exchange: %v, %v", res, err)
+			}
+		})
+	}
+}
+
+// TestOIDCRefreshFirstIDToken: a refresh that brings an ID token to claims
+// that had none succeeds, and does not add it.
+func TestOIDCRefreshFirstIDToken(t *testing.T) {
+	s := newIDP(t)
+	e := New(s.provider(), clock)
+	s.set(func(s *idp) { s.refreshClaims = idClaims(s.URL, map[string]any{"nonce": nil}) })
+	claims := authjs.Claims{"access_token": "at-oidc", "refresh_token": "rt-oidc", "expires_at": float64(testNow.Unix())}
+	did, err := e.RefreshClaims(context.Background(), claims, testNow, time.Minute)
+	if err != nil || !did || claims["access_token"] != "at-oidc-2" {
+		t.Fatalf("RefreshClaims = %v, %v: %v", did, err, claims)
+	}
+	if _, ok := claims["id_token"]; ok {
+		t.Error("the refresh added an id_token the claims did not keep")
+	}
+}

@@ -200,9 +200,11 @@ func TestSafeRefusesLookalikeHosts(t *testing.T) {
 // TestSafeFoldsASCIICase: scheme and host compare without regard to ASCII
 // case, from A to Z.
 func TestSafeFoldsASCIICase(t *testing.T) {
-	for _, raw := range []string{"HTTPS://AZ.Example.COM/x", "https://az.example.com/x", "https://aZ.EXAMPLE.com:443/x"} {
-		if got := redirect.Safe(raw, "https://Az.example.com"); !strings.EqualFold(got, raw) {
-			t.Errorf("Safe(%q) = %q, want it kept", raw, got)
+	for _, base := range []string{"https://Az.example.com", "https://aZ.example.com", "https://az.example.com"} {
+		for _, raw := range []string{"HTTPS://AZ.Example.COM/x", "https://az.example.com/x", "https://aZ.EXAMPLE.com:443/x", "https://Az.example.com/x"} {
+			if got := redirect.Safe(raw, base); !strings.EqualFold(got, raw) {
+				t.Errorf("Safe(%q, %q) = %q, want it kept", raw, base, got)
+			}
 		}
 	}
 	for _, raw := range []string{"https://@z.example.com/x", "https://[z.example.com/x", "https://`z.example.com/x", "https://{z.example.com/x"} {

@@ -85,6 +85,7 @@ func TestValueAndBearer(t *testing.T) {
 		{"not a bearer", "", "Basic dXNlcjpwYXNz", "", false},
 		{"empty bearer", "", "Bearer ", "", false},
 		{"undecodable bearer is kept", "", "Bearer a%zzb", "a%zzb", false},
+		{"an escape at the start", "", "Bearer %2Ea", ".a", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
