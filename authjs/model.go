@@ -21,6 +21,9 @@ type User struct {
 	Email string `json:"email,omitempty"`
 	// Image is the URL of the user's picture.
 	Image string `json:"image,omitempty"`
+	// EmailVerified is when the user proved they own Email (by an email
+	// sign-in link); nil when they have not. Only an Adapter keeps it.
+	EmailVerified *time.Time `json:"emailVerified,omitempty"`
 }
 
 // ProviderType is the type of a sign-in method, as GET /api/auth/providers
@@ -35,12 +38,20 @@ const (
 	TypeOAuth ProviderType = "oauth"
 	// TypeOIDC is an OpenID Connect provider.
 	TypeOIDC ProviderType = "oidc"
+	// TypeEmail is an email (magic link) provider.
+	TypeEmail ProviderType = "email"
+	// TypeWebAuthn is a passkey provider.
+	TypeWebAuthn ProviderType = "webauthn"
 )
 
 // Account describes how a user signed in: the provider and, for OAuth and
-// OpenID Connect providers, the tokens it returned. The JSON names are
+// OpenID Connect providers, the tokens it returned. An Adapter keeps it as
+// the link between a user and a provider account. The JSON names are
 // Auth.js's.
 type Account struct {
+	// UserID is the ID of the user the account belongs to, once it is
+	// linked in an Adapter.
+	UserID string `json:"userId,omitempty"`
 	// Provider is the provider's id, such as "github".
 	Provider string `json:"provider"`
 	// Type is the provider's type.

@@ -1,0 +1,139 @@
+package authjs
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// An Adapter keeps users, their provider accounts, database sessions and
+// email verification tokens in a store, with Auth.js's method set (the
+// Adapter of @auth/core/adapters), so that a store shared with an Auth.js
+// application holds the same records. Every method takes the request's
+// context; a store must bound its work by it.
+//
+// Lookups of a record that does not exist return an error matching
+// ErrNotFound; a write that would break a uniqueness rule (a second account
+// with the same provider and provider account id, a second user with the
+// same email) returns an error matching ErrConflict. Any other error is a
+// failure of the store, which ginauth answers as a temporary outage (503 on
+// protected routes), never as a missing session.
+//
+// The packages under github.com/ginauth/ginauth/adapters implement it on
+// SQLite, PostgreSQL and Redis, and adaptertest checks an implementation.
+type Adapter interface {
+	// CreateUser stores a new user and returns it with the ID the store
+	// assigned (u.ID is a suggestion the store may ignore).
+	CreateUser(ctx context.Context, u User) (*User, error)
+	// GetUser returns the user with the given ID.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// GetUserByEmail returns the user with the given email address,
+	// compared exactly.
+	GetUserByEmail(ctx context.Context, email string) (*User, error)
+	// GetUserByAccount returns the user linked to a provider account.
+	GetUserByAccount(ctx context.Context, provider, providerAccountID string) (*User, error)
+	// UpdateUser replaces the name, email, emailVerified and image of the
+	// user with u.ID and returns the stored user.
+	UpdateUser(ctx context.Context, u User) (*User, error)
+	// DeleteUser deletes a user with its accounts and sessions.
+	DeleteUser(ctx context.Context, id string) error
+	// LinkAccount stores a provider account of the user a.UserID.
+	LinkAccount(ctx context.Context, a Account) error
+	// UnlinkAccount deletes a provider account.
+	UnlinkAccount(ctx context.Context, provider, providerAccountID string) error
+	// CreateSession stores a database session.
+	CreateSession(ctx context.Context, s DatabaseSession) error
+	// GetSessionAndUser returns a session and its user in one round trip,
+	// expired or not (the caller checks Expires).
+	GetSessionAndUser(ctx context.Context, sessionToken string) (*DatabaseSession, *User, error)
+	// UpdateSession sets the expiry of the session with s.SessionToken.
+	UpdateSession(ctx context.Context, s DatabaseSession) error
+	// DeleteSession deletes a session; deleting one that does not exist is
+	// not an error.
+	DeleteSession(ctx context.Context, sessionToken string) error
+	// CreateVerificationToken stores an email verification token (its
+	// Token is the hash the store keeps, never the link's raw token).
+	CreateVerificationToken(ctx context.Context, t VerificationToken) error
+	// UseVerificationToken deletes and returns the token with the given
+	// identifier and hash. Of concurrent calls for one token exactly one
+	// succeeds; the others get ErrNotFound.
+	UseVerificationToken(ctx context.Context, identifier, token string) (*VerificationToken, error)
+}
+
+// SessionLister is implemented by adapters that can find a user's
+// sessions, for the server-side APIs that list and revoke them (Auth.js has
+// no equivalent). Every adapter of this module implements it.
+type SessionLister interface {
+	// ListSessions returns the user's sessions, expired ones included.
+	ListSessions(ctx context.Context, userID string) ([]DatabaseSession, error)
+	// DeleteSessions deletes every session of the user and returns how
+	// many there were.
+	DeleteSessions(ctx context.Context, userID string) (int, error)
+}
+
+// WebAuthnAdapter is implemented by adapters that keep passkeys, with
+// @auth/core's optional WebAuthn methods.
+type WebAuthnAdapter interface {
+	// GetAccount returns a provider account.
+	GetAccount(ctx context.Context, provider, providerAccountID string) (*Account, error)
+	// GetAuthenticator returns the authenticator with a credential ID.
+	GetAuthenticator(ctx context.Context, credentialID string) (*Authenticator, error)
+	// CreateAuthenticator stores an authenticator.
+	CreateAuthenticator(ctx context.Context, a Authenticator) error
+	// ListAuthenticatorsByUserID returns a user's authenticators.
+	ListAuthenticatorsByUserID(ctx context.Context, userID string) ([]Authenticator, error)
+	// UpdateAuthenticatorCounter sets an authenticator's signature counter.
+	UpdateAuthenticatorCounter(ctx context.Context, credentialID string, counter int64) error
+}
+
+// Errors adapters return, for errors.Is.
+var (
+	// ErrNotFound reports a record that does not exist.
+	ErrNotFound = errors.New("authjs: not found")
+	// ErrConflict reports a write that would duplicate a unique key.
+	ErrConflict = errors.New("authjs: conflict")
+)
+
+// DatabaseSession is a session kept in an adapter (Auth.js's
+// AdapterSession). The session cookie holds SessionToken.
+type DatabaseSession struct {
+	// SessionToken is the random value of the session cookie.
+	SessionToken string `json:"sessionToken"`
+	// UserID is the ID of the session's user.
+	UserID string `json:"userId"`
+	// Expires is when the session ends unless it is extended.
+	Expires time.Time `json:"expires"`
+}
+
+// VerificationToken is an email sign-in token as an adapter keeps it
+// (Auth.js's VerificationToken).
+type VerificationToken struct {
+	// Identifier is the email address the link was sent to.
+	Identifier string `json:"identifier"`
+	// Token is the hash of the link's token.
+	Token string `json:"token"`
+	// Expires is when the link stops working.
+	Expires time.Time `json:"expires"`
+}
+
+// Authenticator is a passkey as an adapter keeps it (Auth.js's
+// AdapterAuthenticator).
+type Authenticator struct {
+	// CredentialID is the credential's ID, base64url-encoded.
+	CredentialID string `json:"credentialID"`
+	// UserID is the ID of the passkey's user.
+	UserID string `json:"userId"`
+	// ProviderAccountID is the ID of the webauthn account it belongs to.
+	ProviderAccountID string `json:"providerAccountId"`
+	// CredentialPublicKey is the public key, base64url-encoded.
+	CredentialPublicKey string `json:"credentialPublicKey"`
+	// Counter is the signature counter.
+	Counter int64 `json:"counter"`
+	// CredentialDeviceType is "singleDevice" or "multiDevice".
+	CredentialDeviceType string `json:"credentialDeviceType"`
+	// CredentialBackedUp reports a passkey synced to other devices.
+	CredentialBackedUp bool `json:"credentialBackedUp"`
+	// Transports lists how the authenticator is reached, comma-separated
+	// ("usb,nfc"), as Auth.js stores it.
+	Transports string `json:"transports,omitempty"`
+}
