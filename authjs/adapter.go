@@ -12,15 +12,26 @@ import (
 // application holds the same records. Every method takes the request's
 // context; a store must bound its work by it.
 //
-// Lookups of a record that does not exist return an error matching
-// ErrNotFound; a write that would break a uniqueness rule (a second account
-// with the same provider and provider account id, a second user with the
-// same email) returns an error matching ErrConflict. Any other error is a
-// failure of the store, which ginauth answers as a temporary outage (503 on
-// protected routes), never as a missing session.
+// The contract, which the adaptertest suite checks:
+//
+//   - Lookups, updates and links of a record that does not exist return an
+//     error matching ErrNotFound (an unknown user, session, token or
+//     authenticator; a session whose user is gone; an id that is not in the
+//     store's format). Deleting what does not exist is not an error.
+//   - A write that would duplicate a unique key returns an error matching
+//     ErrConflict: a second account with the same provider and provider
+//     account id, a second user with the same email, a second session,
+//     verification token or authenticator with the same key.
+//   - Empty strings and zero numbers are absent values (NULL in SQL): users
+//     without an email never collide, and GetUserByEmail("") is ErrNotFound.
+//   - Times keep at least whole seconds and come back as the same instants.
+//   - Lists of a user with no records are empty, not ErrNotFound.
+//   - Any other error is a failure of the store, which ginauth answers as a
+//     temporary outage (503 on protected routes), never as a missing
+//     session.
 //
 // The packages under github.com/ginauth/ginauth/adapters implement it on
-// SQLite, PostgreSQL and Redis, and adaptertest checks an implementation.
+// SQLite, PostgreSQL, Redis and in memory.
 type Adapter interface {
 	// CreateUser stores a new user and returns it with the ID the store
 	// assigned (u.ID is a suggestion the store may ignore).
@@ -33,15 +44,17 @@ type Adapter interface {
 	// GetUserByAccount returns the user linked to a provider account.
 	GetUserByAccount(ctx context.Context, provider, providerAccountID string) (*User, error)
 	// UpdateUser replaces the name, email, emailVerified and image of the
-	// user with u.ID and returns the stored user.
+	// user with u.ID (all four: read, change and write back to change one)
+	// and returns the stored user.
 	UpdateUser(ctx context.Context, u User) (*User, error)
 	// DeleteUser deletes a user with its accounts and sessions.
 	DeleteUser(ctx context.Context, id string) error
-	// LinkAccount stores a provider account of the user a.UserID.
+	// LinkAccount stores a provider account of the user a.UserID, which
+	// must exist.
 	LinkAccount(ctx context.Context, a Account) error
 	// UnlinkAccount deletes a provider account.
 	UnlinkAccount(ctx context.Context, provider, providerAccountID string) error
-	// CreateSession stores a database session.
+	// CreateSession stores a database session of an existing user.
 	CreateSession(ctx context.Context, s DatabaseSession) error
 	// GetSessionAndUser returns a session and its user in one round trip,
 	// expired or not (the caller checks Expires).
@@ -64,7 +77,8 @@ type Adapter interface {
 // sessions, for the server-side APIs that list and revoke them (Auth.js has
 // no equivalent). Every adapter of this module implements it.
 type SessionLister interface {
-	// ListSessions returns the user's sessions, expired ones included.
+	// ListSessions returns the user's sessions, expired ones included,
+	// soonest expiry first.
 	ListSessions(ctx context.Context, userID string) ([]DatabaseSession, error)
 	// DeleteSessions deletes every session of the user and returns how
 	// many there were.
@@ -74,7 +88,8 @@ type SessionLister interface {
 // WebAuthnAdapter is implemented by adapters that keep passkeys, with
 // @auth/core's optional WebAuthn methods.
 type WebAuthnAdapter interface {
-	// GetAccount returns a provider account.
+	// GetAccount returns a provider account (note the order: provider
+	// first, unlike Auth.js's getAccount(providerAccountId, provider)).
 	GetAccount(ctx context.Context, provider, providerAccountID string) (*Account, error)
 	// GetAuthenticator returns the authenticator with a credential ID.
 	GetAuthenticator(ctx context.Context, credentialID string) (*Authenticator, error)
