@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth/authjs"
-	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/session"
 )
 
@@ -21,9 +20,9 @@ type stateKey struct{}
 type state struct {
 	auth *Auth
 
-	tokenOnce sync.Once
-	raw       string        // the session value the token was decoded from
-	token     authjs.Claims // shared with the verified-token cache: read-only
+	readOnce sync.Once
+	loaded   *session.Loaded // nil without a session; its claims are read-only
+	err      error           // the store failed
 
 	sessionOnce sync.Once
 	session     *authjs.Session
@@ -55,40 +54,20 @@ func lookup(c *gin.Context) *state {
 	return s
 }
 
-// readToken decodes the session once per request.
-func (s *state) readToken(c *gin.Context) authjs.Claims {
-	s.tokenOnce.Do(func() { s.raw, s.token = s.auth.readToken(c.Request) })
-	return s.token
-}
-
-// readToken finds the request's session value and decodes it. A session
-// cookie wins over an Authorization header, as in Auth.js's getToken: the
-// header is read only when no variant's cookie was sent at all, so that a
-// stolen token sent as a header cannot stand in for a cookie that failed.
-func (a *Auth) readToken(r *http.Request) (string, authjs.Claims) {
-	variants := a.readVariants(r)
-	sent := false
-	for _, v := range variants {
-		value, present := cookies.ReadChunked(r, v.Names.Session)
-		sent = sent || present
-		if value == "" {
-			continue
+// read reads the request's session once: from the session cookie (or the
+// configured SessionStore), or, for JWT sessions, from an
+// "Authorization: Bearer" token when no session value is sent at all, as
+// Auth.js's getToken reads it.
+func (s *state) read(c *gin.Context) (*session.Loaded, error) {
+	s.readOnce.Do(func() {
+		a := s.auth
+		variants := a.readVariants(c.Request)
+		s.loaded, _, s.err = session.Read(c, variants, a.carrier, a.cfg.Session.Strategy == StrategyJWT)
+		if s.err != nil {
+			a.logger.ErrorContext(c.Request.Context(), "ginauth: reading the session", "error", s.err.Error())
 		}
-		if t, err := v.Store.Load(r.Context(), value); err == nil {
-			return value, t
-		}
-	}
-	if sent {
-		return "", nil
-	}
-	if value := session.Bearer(r); value != "" {
-		for _, v := range variants {
-			if t, err := v.Store.Load(r.Context(), value); err == nil {
-				return value, t
-			}
-		}
-	}
-	return "", nil
+	})
+	return s.loaded, s.err
 }
 
 // readVariants returns the cookie variants a request's session may use:
@@ -133,16 +112,17 @@ func (a *Auth) unconfigured(c *gin.Context) {
 	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"message": a.dialect.ConfigErrorMessage})
 }
 
-// Session returns the current session, decoded from the request's session
-// cookie (or an "Authorization: Bearer" token) once per request and shaped
-// by the Session callback. It returns (nil, false) when there is no valid
-// session, when the Session callback refuses it, or when no ginauth
-// middleware (Middleware, RequireAuth) runs on the route. It never panics,
-// and it is safe to call from several goroutines holding copies of c
+// Session returns the current session, read from the request once per
+// request and shaped by the Session callback. It returns (nil, false) when
+// there is no valid session, when the Session callback refuses it, when the
+// session store failed (see SessionError), or when no ginauth middleware
+// (Middleware, RequireAuth) runs on the route. It never panics, and it is
+// safe to call from several goroutines holding copies of c
 // (gin.Context.Copy).
 //
-// The session's Expires is the token's expiry. Unlike GET /api/auth/session,
-// Session neither runs the JWT callback nor extends the session.
+// The session's Expires is when the session ends. Unlike GET
+// /api/auth/session, Session neither runs the JWT callback nor extends the
+// session.
 func Session(c *gin.Context) (*authjs.Session, bool) {
 	s := lookup(c)
 	if s == nil {
@@ -154,18 +134,17 @@ func Session(c *gin.Context) (*authjs.Session, bool) {
 
 // buildSession shapes the request's session through the Session callback.
 func (s *state) buildSession(c *gin.Context) *authjs.Session {
-	tok := s.readToken(c)
-	if tok == nil {
+	l, _ := s.read(c)
+	if l == nil {
 		return nil
 	}
-	exp, _ := tok.Expires()
-	sess := authjs.SessionFromClaims(tok, exp)
+	sess := authjs.SessionFromClaims(l.Claims, l.Expires)
 	cb := s.auth.cfg.Callbacks.Session
 	if cb == nil {
 		return sess
 	}
 	ctx := c.Request.Context()
-	out, err := cb(ctx, authjs.SessionParams{Session: sess, Token: tok.Clone()})
+	out, err := cb(ctx, authjs.SessionParams{Session: sess, Token: l.Claims.Clone(), User: l.User})
 	if err != nil {
 		s.auth.logger.ErrorContext(ctx, "ginauth: session callback ended the session", "error", err.Error())
 	}
@@ -175,33 +154,52 @@ func (s *state) buildSession(c *gin.Context) *authjs.Session {
 	return out
 }
 
-// Token returns the claims of the current session token, as Auth.js's
-// getToken does: name, email, picture, sub, iat, exp, jti and whatever the
-// JWT callback added. The result is the caller's own copy. It returns
-// (nil, false) when there is no valid session or no ginauth middleware on
-// the route. Like Session, it is safe for concurrent use through copies
-// of c.
+// Token returns the claims of the current session, as Auth.js's getToken
+// does: name, email, picture, sub, iat, exp, jti and whatever the JWT
+// callback added. For a database session they are derived from its user:
+// sub (the stored user's ID), name, email, picture and exp. The result is
+// the caller's own copy. It returns (nil, false) when there is no valid
+// session or no ginauth middleware on the route. Like Session, it is safe
+// for concurrent use through copies of c.
 func Token(c *gin.Context) (authjs.Claims, bool) {
 	s := lookup(c)
 	if s == nil {
 		return nil, false
 	}
-	t := s.readToken(c)
-	if t == nil {
+	l, _ := s.read(c)
+	if l == nil {
 		return nil, false
 	}
-	return t.Clone(), true
+	return l.Claims.Clone(), true
 }
 
-// SessionToken returns the raw session token of the request's valid session
-// (the session cookie's value, reassembled from its chunks, or the Bearer
-// token), so that a handler calling another API that shares the secret can
-// forward it as "Authorization: Bearer <token>". It returns ("", false)
-// without a valid session or without a ginauth middleware on the route.
+// SessionToken returns the raw session value of the request's valid
+// session: the JWT (the session cookie's value, reassembled from its
+// chunks, or the Bearer token), or a database session's token. A handler
+// calling another API that shares the secret can forward a JWT as
+// "Authorization: Bearer <token>". It returns ("", false) without a valid
+// session or without a ginauth middleware on the route.
 func SessionToken(c *gin.Context) (string, bool) {
 	s := lookup(c)
-	if s == nil || s.readToken(c) == nil {
+	if s == nil {
 		return "", false
 	}
-	return s.raw, true
+	l, _ := s.read(c)
+	if l == nil {
+		return "", false
+	}
+	return l.Value, true
+}
+
+// SessionError returns why the request's session could not be read: an
+// error wrapping ErrSessionUnavailable when its store (the Adapter, or the
+// SessionStore) failed, which is not the same as having no session; nil
+// otherwise. RequireAuth answers such requests with 503.
+func SessionError(c *gin.Context) error {
+	s := lookup(c)
+	if s == nil {
+		return nil
+	}
+	_, err := s.read(c)
+	return sessionUnavailable(err)
 }

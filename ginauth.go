@@ -103,6 +103,12 @@ var (
 	// ErrUnknownProvider reports a provider id that names no OAuth or
 	// OpenID Connect provider of the Auth.
 	ErrUnknownProvider = errors.New("ginauth: no such OAuth provider")
+	// ErrNoSessionStore reports a call that needs database sessions on an
+	// Auth whose sessions are JWTs.
+	ErrNoSessionStore = errors.New("ginauth: sessions are not kept in a database")
+	// ErrSessionUnavailable is wrapped by SessionError when the session
+	// could not be read because its store failed.
+	ErrSessionUnavailable = errors.New("ginauth: the session store is unavailable")
 )
 
 // Config configures an Auth. Only Secret, URL (or TrustHost) and Providers
@@ -139,6 +145,12 @@ type Config struct {
 	// Providers are the sign-in methods, shown in this order. Ids must
 	// match [A-Za-z0-9_-]{1,64} and be unique.
 	Providers []providers.Provider
+	// Adapter keeps users, their provider accounts and, with the database
+	// session strategy (the default when an Adapter is set, as in Auth.js),
+	// revocable sessions: adapters/sqlite, adapters/postgres,
+	// adapters/redis. Without one, sessions are JWTs and OAuth sign-ins
+	// store nothing.
+	Adapter authjs.Adapter
 	// Callbacks customise sign-in, redirects, the token and the session.
 	Callbacks authjs.Callbacks
 	// Events are notified of sign-ins, sign-outs and session reads.
@@ -172,9 +184,58 @@ type Config struct {
 
 // SessionConfig configures sessions.
 type SessionConfig struct {
+	// Strategy chooses how sessions are kept; the zero value picks the
+	// database strategy when Config.Adapter is set and JWTs otherwise.
+	Strategy Strategy
 	// MaxAge is how long a session lives after its last refresh;
 	// DefaultSessionMaxAge when zero, at least a second.
 	MaxAge time.Duration
+	// UpdateAge is how often at most a database session's expiry is
+	// written back when GET /api/auth/session extends it;
+	// DefaultSessionUpdateAge when zero. It must not exceed MaxAge.
+	UpdateAge time.Duration
+	// Store keeps the session's value (the JWT, or the database session's
+	// token) in the browser by other means than ginauth's own cookie, such
+	// as the gin-contrib/sessions bridge in package ginsessions. nil keeps
+	// it in ginauth's session cookie, named and chunked as Auth.js does,
+	// which JavaScript front ends sharing the session need.
+	Store SessionStore
+}
+
+// DefaultSessionUpdateAge is how often at most a database session's
+// expiry is written back: a day, as in Auth.js.
+const DefaultSessionUpdateAge = 24 * time.Hour
+
+// Strategy is how sessions are kept.
+type Strategy int
+
+const (
+	// StrategyDefault is the database strategy when Config.Adapter is set,
+	// and the JWT strategy otherwise, as in Auth.js.
+	StrategyDefault Strategy = iota
+	// StrategyJWT keeps the session in an encrypted token (a JWE) in the
+	// browser: nothing to store, readable by JavaScript apps sharing the
+	// secret, but not revocable before it expires. With an Adapter, users
+	// and accounts are still stored, and the token's "sub" is the stored
+	// user's ID.
+	StrategyJWT
+	// StrategyDatabase keeps a random token in the browser and the session
+	// in Config.Adapter: revocable at once (sign-out deletes it, and
+	// Auth.RevokeSessions signs a user out everywhere), at the cost of one
+	// lookup per request that reads it.
+	StrategyDatabase
+)
+
+// SessionStore keeps a session's value in the browser by other means than
+// ginauth's own cookie (see SessionConfig.Store). It is called in the
+// request, before the response is written.
+type SessionStore interface {
+	// Get returns the request's session value, or "" when it has none.
+	Get(c *gin.Context) (string, error)
+	// Set keeps value for the browser until expires.
+	Set(c *gin.Context, value string, expires time.Time) error
+	// Delete removes the browser's session value.
+	Delete(c *gin.Context) error
 }
 
 // CookieConfig adjusts cookies. Names must match the JavaScript side when
@@ -204,6 +265,9 @@ type Pages struct {
 	Error string
 	// VerifyRequest replaces the "check your email" page.
 	VerifyRequest string
+	// NewUser receives a user whose first sign-in created them in the
+	// Adapter, with ?callbackUrl= (Auth.js's pages.newUser).
+	NewUser string
 }
 
 // Brand customises the built-in pages.
@@ -229,6 +293,7 @@ type Auth struct {
 	// onlyInsecure, onlySecure and both are the lists readVariants
 	// returns, built once so that reading a session allocates nothing.
 	onlyInsecure, onlySecure, both []*session.Variant
+	carrier                        session.Carrier
 	endpoints                      *endpoint.Handler
 	logger                         *slog.Logger
 }
@@ -263,6 +328,26 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Session.MaxAge < time.Second {
 		return nil, fmt.Errorf("%w: Session.MaxAge must be at least a second", ErrConfig)
 	}
+	if cfg.Session.UpdateAge == 0 {
+		cfg.Session.UpdateAge = min(DefaultSessionUpdateAge, cfg.Session.MaxAge)
+	}
+	if cfg.Session.UpdateAge < 0 || cfg.Session.UpdateAge > cfg.Session.MaxAge {
+		return nil, fmt.Errorf("%w: Session.UpdateAge must be between 0 and Session.MaxAge", ErrConfig)
+	}
+	switch cfg.Session.Strategy {
+	case StrategyDefault:
+		cfg.Session.Strategy = StrategyJWT
+		if cfg.Adapter != nil {
+			cfg.Session.Strategy = StrategyDatabase
+		}
+	case StrategyJWT:
+	case StrategyDatabase:
+		if cfg.Adapter == nil {
+			return nil, fmt.Errorf("%w: the database session strategy needs Config.Adapter", ErrConfig)
+		}
+	default:
+		return nil, fmt.Errorf("%w: unknown Session.Strategy %d", ErrConfig, cfg.Session.Strategy)
+	}
 	if cfg.RoleClaim == "" {
 		cfg.RoleClaim = "role"
 	}
@@ -272,7 +357,8 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Brand.Color != "" && !pages.ValidColor(cfg.Brand.Color) {
 		return nil, fmt.Errorf("%w: Brand.Color must be #rgb or #rrggbb, got %q", ErrConfig, cfg.Brand.Color)
 	}
-	for name, p := range map[string]string{"SignIn": cfg.Pages.SignIn, "SignOut": cfg.Pages.SignOut, "Error": cfg.Pages.Error, "VerifyRequest": cfg.Pages.VerifyRequest} {
+	for name, p := range map[string]string{"SignIn": cfg.Pages.SignIn, "SignOut": cfg.Pages.SignOut, "Error": cfg.Pages.Error,
+		"VerifyRequest": cfg.Pages.VerifyRequest, "NewUser": cfg.Pages.NewUser} {
 		if p != "" && (!strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t ")) {
 			return nil, fmt.Errorf("%w: Pages.%s must be a path on the application's origin such as /login, got %q", ErrConfig, name, p)
 		}
@@ -282,6 +368,10 @@ func New(cfg Config) (*Auth, error) {
 		return nil, err
 	}
 	a := &Auth{cfg: cfg, dialect: cfg.Mode.dialect(), basePath: basePath, logger: cfg.Logger}
+	a.carrier = session.Cookies{ChunkSize: a.dialect.ChunkSize}
+	if cfg.Session.Store != nil {
+		a.carrier = storeCarrier{cfg.Session.Store}
+	}
 	// Without URL and TrustHost the Auth only reads sessions (see
 	// Middleware); the endpoints then answer a configuration error.
 	a.site = &session.Site{Origin: origin, TrustHost: cfg.TrustHost, Secure: cfg.Cookies.Secure}
@@ -305,6 +395,8 @@ func New(cfg Config) (*Auth, error) {
 		Site:       a.site,
 		Insecure:   a.insecure,
 		Secure:     a.secure,
+		Carrier:    a.carrier,
+		Adapter:    cfg.Adapter,
 		CSRFSecret: a.dialect.CSRFSecret(secrets),
 		Providers:  cfg.Providers,
 		Callbacks:  cfg.Callbacks,
@@ -340,10 +432,14 @@ func (a *Auth) variant(secrets []string, secure bool) (*session.Variant, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	var store session.Store = &session.JWT{Codec: codec, MaxAge: cfg.Session.MaxAge, Now: cfg.Now}
+	if cfg.Session.Strategy == StrategyDatabase {
+		store = &session.Database{Adapter: cfg.Adapter, MaxAge: cfg.Session.MaxAge, UpdateAge: cfg.Session.UpdateAge, Now: cfg.Now}
+	}
 	return &session.Variant{
 		Names:  names,
 		Attrs:  cookies.Attrs{Secure: secure, Domain: cfg.Cookies.Domain},
-		Store:  &session.JWT{Codec: codec, MaxAge: cfg.Session.MaxAge, Now: cfg.Now},
+		Store:  store,
 		Checks: sealer,
 	}, nil
 }

@@ -103,7 +103,10 @@ func WithCheck(allow func(c *gin.Context, t authjs.Claims) bool) RequireOption {
 // always succeeds behind RequireAuth). Without a session it
 // answers 401 JSON (or redirects, with RedirectToSignIn); with a session that
 // fails a check, 403 JSON (or a redirect to the AccessDenied error page).
-// It needs no other ginauth middleware on the route.
+// When the session store failed (a database that is down), it answers 503
+// {"message":"Service Unavailable"} and leaves the browser's session alone:
+// an outage is not a sign-out. It needs no other ginauth middleware on the
+// route.
 func (a *Auth) RequireAuth(opts ...RequireOption) gin.HandlerFunc {
 	req := &requirement{
 		unauthStatus: http.StatusUnauthorized, unauthBody: defaultUnauthorizedBody,
@@ -114,7 +117,17 @@ func (a *Auth) RequireAuth(opts ...RequireOption) gin.HandlerFunc {
 	}
 	return func(c *gin.Context) {
 		s := a.state(c)
-		tok := s.readToken(c)
+		l, err := s.read(c)
+		if err != nil {
+			c.Header("Cache-Control", "private, no-cache, no-store")
+			c.Header("Retry-After", "5")
+			c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"message": "Service Unavailable"})
+			return
+		}
+		var tok authjs.Claims
+		if l != nil {
+			tok = l.Claims
+		}
 		if tok != nil && a.cfg.Callbacks.Session != nil {
 			// A Session callback that refuses the token ends the session.
 			if _, ok := Session(c); !ok {

@@ -84,8 +84,12 @@ type SessionParams struct {
 	// Session is the default session built from Token; the callback may
 	// change it and return it.
 	Session *Session
-	// Token holds the claims, the callback's own copy.
+	// Token holds the claims, the callback's own copy. For a database
+	// session they are derived from User: sub, name, email, picture, exp.
 	Token Claims
+	// User is the session's user from the Adapter (database sessions
+	// only, as Auth.js passes it).
+	User *User
 	// Trigger is TriggerUpdate for the client's update(data), TriggerNone
 	// otherwise.
 	Trigger Trigger
@@ -116,9 +120,10 @@ type Callbacks struct {
 
 // SignInEvent is passed to the SignIn event.
 type SignInEvent struct {
-	User      *User
-	Account   *Account
-	Profile   map[string]any
+	User    *User
+	Account *Account
+	Profile map[string]any
+	// IsNewUser reports a sign-in that created the user in the Adapter.
 	IsNewUser bool
 	// Request is the sign-in's HTTP request.
 	Request *Request
@@ -127,14 +132,29 @@ type SignInEvent struct {
 // SignOutEvent is passed to the SignOut event.
 type SignOutEvent struct {
 	// Token holds the claims of the session that ended, when it could be
-	// decoded.
+	// read (for a database session, the claims derived from its user).
 	Token Claims
+	// Session is the database session that ended (database sessions only).
+	Session *DatabaseSession
 }
 
 // SessionEvent is passed to the Session event.
 type SessionEvent struct {
 	Session *Session
 	Token   Claims
+}
+
+// UserEvent is passed to the CreateUser and UpdateUser events.
+type UserEvent struct {
+	// User is the user as the Adapter stored it.
+	User *User
+}
+
+// LinkAccountEvent is passed to the LinkAccount event.
+type LinkAccountEvent struct {
+	User    *User
+	Account *Account
+	Profile map[string]any
 }
 
 // Events are notified after things happen. They run in the request; their
@@ -146,6 +166,13 @@ type Events struct {
 	SignOut func(ctx context.Context, e SignOutEvent) error
 	// Session runs after every successful GET or POST /api/auth/session.
 	Session func(ctx context.Context, e SessionEvent) error
+	// CreateUser runs after a sign-in created a user in the Adapter.
+	CreateUser func(ctx context.Context, e UserEvent) error
+	// UpdateUser runs after a sign-in changed a user in the Adapter.
+	UpdateUser func(ctx context.Context, e UserEvent) error
+	// LinkAccount runs after a sign-in linked a provider account to a
+	// user in the Adapter.
+	LinkAccount func(ctx context.Context, e LinkAccountEvent) error
 }
 
 // ErrAccessDenied is returned by a SignIn callback to deny a sign-in; the

@@ -28,7 +28,15 @@ type Credentials struct {
 	//
 	// Compare passwords with golang.org/x/crypto/bcrypt or argon2, never
 	// with ==, and spend the same time on unknown users.
+	//
+	// With the database session strategy the session belongs to a user of
+	// the Adapter: the one whose ID the returned user has, else the one this
+	// provider's account links to it, else a new one (see the README).
 	Authorize func(ctx context.Context, credentials map[string]string, r *authjs.Request) (*authjs.User, error)
+	// AllowDangerousEmailAccountLinking lets a first database-session
+	// sign-in link to an existing user of the Adapter with the same email
+	// address; without it such a sign-in fails with OAuthAccountNotLinked.
+	AllowDangerousEmailAccountLinking bool
 }
 
 // Field is one input of a credentials form.

@@ -89,6 +89,13 @@ type OAuth struct {
 	// included (default: a client with DefaultHTTPTimeout). Response bodies
 	// are limited to MaxResponseBytes.
 	HTTPClient *http.Client
+	// AllowDangerousEmailAccountLinking links a first sign-in with this
+	// provider to an existing user of the Adapter with the same email
+	// address. Without it such a sign-in fails with OAuthAccountNotLinked,
+	// as in Auth.js: whoever controls an account at this provider with your
+	// user's address would otherwise get into your user's account. Set it
+	// only for providers that verify email addresses and that you trust to.
+	AllowDangerousEmailAccountLinking bool
 }
 
 // Info returns the provider's id, name and type.
@@ -160,6 +167,9 @@ func (p OAuth) With(o OAuth) OAuth {
 	}
 	if o.HTTPClient != nil {
 		p.HTTPClient = o.HTTPClient
+	}
+	if o.AllowDangerousEmailAccountLinking {
+		p.AllowDangerousEmailAccountLinking = true
 	}
 	return p
 }

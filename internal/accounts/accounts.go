@@ -21,6 +21,10 @@ import (
 // may not be linked to: Auth.js's OAuthAccountNotLinked.
 var ErrNotLinked = errors.New("accounts: the account is not linked to this user")
 
+// ErrCreateUser wraps a store's failure to create the user of a first
+// sign-in (Auth.js v4 reports it as OAuthCreateAccount).
+var ErrCreateUser = errors.New("accounts: creating the user failed")
+
 // Request is one sign-in to resolve.
 type Request struct {
 	// Account is the provider account; its UserID is ignored.
@@ -124,8 +128,11 @@ func resolve(ctx context.Context, a authjs.Adapter, req Request) (Result, error)
 	profile := req.Profile
 	profile.ID, profile.EmailVerified = "", nil
 	created, err := a.CreateUser(ctx, profile)
-	if err != nil {
-		return Result{}, err
+	switch {
+	case errors.Is(err, authjs.ErrConflict):
+		return Result{}, err // a concurrent sign-in took the email: retried
+	case err != nil:
+		return Result{}, fmt.Errorf("%w: %w", ErrCreateUser, err)
 	}
 	acct.UserID = created.ID
 	if err := a.LinkAccount(ctx, acct); err != nil {

@@ -143,18 +143,19 @@ func (d *Dialect) BadRequest(method string) Text {
 
 // Auth.js error codes used in ?error= query parameters.
 const (
-	CodeConfiguration     = "Configuration"
-	CodeAccessDenied      = "AccessDenied"
-	CodeVerification      = "Verification"
-	CodeCredentialsSignin = "CredentialsSignin"
-	CodeMissingCSRF       = "MissingCSRF"
-	CodeOAuthSignin       = "OAuthSignin"
-	CodeOAuthCallback     = "OAuthCallback"
-	CodeOAuthCallbackErr  = "OAuthCallbackError"
-	CodeOAuthNotLinked    = "OAuthAccountNotLinked"
-	CodeEmailSignin       = "EmailSignin"
-	CodeCallback          = "Callback"
-	CodeSessionRequired   = "SessionRequired"
+	CodeConfiguration      = "Configuration"
+	CodeAccessDenied       = "AccessDenied"
+	CodeVerification       = "Verification"
+	CodeCredentialsSignin  = "CredentialsSignin"
+	CodeMissingCSRF        = "MissingCSRF"
+	CodeOAuthSignin        = "OAuthSignin"
+	CodeOAuthCallback      = "OAuthCallback"
+	CodeOAuthCallbackErr   = "OAuthCallbackError"
+	CodeOAuthNotLinked     = "OAuthAccountNotLinked"
+	CodeOAuthCreateAccount = "OAuthCreateAccount"
+	CodeEmailSignin        = "EmailSignin"
+	CodeCallback           = "Callback"
+	CodeSessionRequired    = "SessionRequired"
 )
 
 // Failure names a way a sign-in can fail that the dialects report under
@@ -174,12 +175,16 @@ const (
 	EmailSignInFailed
 	// CallbackUnsupported: the provider has no callback of this kind.
 	CallbackUnsupported
+	// CreateUserFailed: the adapter could not create a new user.
+	CreateUserFailed
+	// AdapterFailed: the adapter failed during a sign-in.
+	AdapterFailed
 )
 
 // Code returns the error code of a failure.
 func (d *Dialect) Code(f Failure) string {
-	v4 := [...]string{CodeOAuthSignin, CodeOAuthCallback, CodeCallback, CodeEmailSignin, CodeCallback}
-	v5 := [...]string{CodeConfiguration, CodeConfiguration, CodeOAuthCallbackErr, CodeConfiguration, CodeConfiguration}
+	v4 := [...]string{CodeOAuthSignin, CodeOAuthCallback, CodeCallback, CodeEmailSignin, CodeCallback, CodeOAuthCreateAccount, CodeCallback}
+	v5 := [...]string{CodeConfiguration, CodeConfiguration, CodeOAuthCallbackErr, CodeConfiguration, CodeConfiguration, CodeConfiguration, CodeConfiguration}
 	if d.v4 {
 		return v4[f]
 	}
@@ -188,7 +193,7 @@ func (d *Dialect) Code(f Failure) string {
 
 // Pages are the custom page paths of a deployment ("" for built-in).
 type Pages struct {
-	SignIn, SignOut, Error, VerifyRequest string
+	SignIn, SignOut, Error, VerifyRequest, NewUser string
 }
 
 // Site locates the endpoints of one request.
@@ -276,8 +281,8 @@ func (d *Dialect) CredentialsFailed(s Site, code, provider string) Redirect {
 
 // v4ErrorsToSignIn are the codes v4's /error forwards to the sign-in page.
 var v4ErrorsToSignIn = map[string]bool{
-	"Signin": true, CodeOAuthSignin: true, CodeOAuthCallback: true, "OAuthCreateAccount": true,
-	"EmailCreateAccount": true, CodeCallback: true, CodeOAuthNotLinked: true,
+	"Signin": true, CodeOAuthSignin: true, CodeOAuthCallback: true,
+	CodeOAuthCreateAccount: true, "EmailCreateAccount": true, CodeCallback: true, CodeOAuthNotLinked: true,
 	CodeEmailSignin: true, CodeCredentialsSignin: true, CodeSessionRequired: true,
 }
 

@@ -105,6 +105,8 @@ func TestCodes(t *testing.T) {
 		dialect.ProviderRefused:     {"Callback", "OAuthCallbackError"},
 		dialect.EmailSignInFailed:   {"EmailSignin", "Configuration"},
 		dialect.CallbackUnsupported: {"Callback", "Configuration"},
+		dialect.CreateUserFailed:    {"OAuthCreateAccount", "Configuration"},
+		dialect.AdapterFailed:       {"Callback", "Configuration"},
 	}
 	for f, w := range want {
 		if got := dialect.V4.Code(f); got != w[0] {

@@ -1,13 +1,16 @@
 package endpoint
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/accounts"
 	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/providers"
 )
@@ -55,8 +58,7 @@ func (h *Handler) credentialsCallback(r *request, p *provider) {
 			creds[k] = s
 		}
 	}
-	req := r.clientRequest()
-	user, err := p.credentials.Authorize(r.ctx, creds, req)
+	user, err := p.credentials.Authorize(r.ctx, creds, r.clientRequest())
 	if err != nil || user == nil {
 		h.credentialsFailed(r, p.info.ID, err)
 		return
@@ -66,7 +68,7 @@ func (h *Handler) credentialsCallback(r *request, p *provider) {
 		u.ID = uuid.NewString()
 	}
 	account := &authjs.Account{Provider: p.info.ID, Type: authjs.TypeCredentials, ProviderAccountID: u.ID}
-	h.completeSignIn(r, &u, account, nil, creds, http.StatusForbidden)
+	h.completeSignIn(r, p, signIn{user: &u, account: account, credentials: creds, deniedStatus: http.StatusForbidden})
 }
 
 // credentialsFailed answers rejected credentials the dialect's way. An
@@ -88,13 +90,45 @@ func (h *Handler) credentialsFailed(r *request, id string, err error) {
 	r.follow(h.d.CredentialsFailed(r.site, code, id))
 }
 
-// completeSignIn runs the SignIn callback, builds the token through the JWT
-// callback, issues the session and redirects to the callback URL.
-// deniedStatus is the v4 JSON status of a denial (403 for credentials).
-func (h *Handler) completeSignIn(r *request, user *authjs.User, account *authjs.Account, profile map[string]any, creds map[string]string, deniedStatus int) {
+// signIn is a sign-in a provider accepted.
+type signIn struct {
+	// user is the user the provider vouched for.
+	user    *authjs.User
+	account *authjs.Account
+	profile map[string]any
+	// credentials are the submitted fields (credentials providers).
+	credentials map[string]string
+	// deniedStatus is the v4 JSON status of a denial (403).
+	deniedStatus int
+}
+
+// completeSignIn runs the SignIn callback, finds or creates the user in the
+// adapter (linking the account), starts the session (through the JWT
+// callback for the JWT strategy) and redirects to the callback URL, or to
+// the new-user page after a sign-up.
+func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 	req := r.clientRequest()
+	adapter := h.o.Adapter
+	database := r.v.Store.Database()
+	// With an adapter, OAuth accounts are always linked to stored users;
+	// credentials only need one for a database session.
+	stored := adapter != nil && (p.oauth != nil || database)
+
+	user := in.user
+	if stored && p.oauth != nil {
+		// The SignIn callback sees the stored user when the account is
+		// already linked, as in Auth.js.
+		known, err := adapter.GetUserByAccount(r.ctx, in.account.Provider, in.account.ProviderAccountID)
+		switch {
+		case err == nil:
+			user = known
+		case !errors.Is(err, authjs.ErrNotFound):
+			h.adapterFailed(r, p, err)
+			return
+		}
+	}
 	if cb := h.o.Callbacks.SignIn; cb != nil {
-		err := cb(r.ctx, authjs.SignInParams{User: user, Account: account, Profile: profile, Credentials: creds, Request: req})
+		err := cb(r.ctx, authjs.SignInParams{User: user, Account: in.account, Profile: in.profile, Credentials: in.credentials, Request: req})
 		var re *authjs.RedirectError
 		switch {
 		case errors.As(err, &re):
@@ -102,40 +136,197 @@ func (h *Handler) completeSignIn(r *request, user *authjs.User, account *authjs.
 			return
 		case err != nil:
 			if !errors.Is(err, authjs.ErrAccessDenied) {
-				h.log(r.ctx, "signIn callback denied sign-in", err, "provider", account.Provider)
+				h.log(r.ctx, "signIn callback denied sign-in", err, "provider", p.info.ID)
 			}
-			r.fail(dialect.CodeAccessDenied, deniedStatus)
+			r.fail(dialect.CodeAccessDenied, in.deniedStatus)
 			return
 		}
 	}
-	token := authjs.Claims{"sub": user.ID}
-	setClaim(token, "name", user.Name)
-	setClaim(token, "email", user.Email)
-	setClaim(token, "picture", user.Image)
-	if cb := h.o.Callbacks.JWT; cb != nil {
-		var err error
-		token, err = cb(r.ctx, authjs.JWTParams{Token: token, User: user, Account: account, Profile: profile, Trigger: authjs.TriggerSignIn, Request: req})
-		if err != nil {
-			h.log(r.ctx, "jwt callback failed", err, "provider", account.Provider)
-			r.fail(dialect.CodeConfiguration, http.StatusOK)
+
+	isNew := false
+	if stored {
+		res, err := h.storedUser(r, p, in)
+		switch {
+		case errors.Is(err, accounts.ErrNotLinked):
+			h.log(r.ctx, "account not linked", err, "provider", p.info.ID)
+			r.fail(dialect.CodeOAuthNotLinked, http.StatusOK)
+			return
+		case err != nil:
+			h.adapterFailed(r, p, err)
 			return
 		}
+		user, isNew = res.User, res.Created
+		if res.Created {
+			fire(h, r, "createUser", h.o.Events.CreateUser, authjs.UserEvent{User: user})
+		}
+		if res.Linked {
+			account := *in.account
+			account.UserID = user.ID
+			fire(h, r, "linkAccount", h.o.Events.LinkAccount, authjs.LinkAccountEvent{User: user, Account: &account, Profile: in.profile})
+		}
+		if res.Updated {
+			fire(h, r, "updateUser", h.o.Events.UpdateUser, authjs.UserEvent{User: user})
+		}
+	} else if p.oauth != nil && h.d.RandomOAuthSubject {
+		// Without a database @auth/core gives each OAuth sign-in a new
+		// random user id; the provider's id is in account.providerAccountId.
+		u := *user
+		u.ID = uuid.NewString()
+		user = &u
 	}
-	if token == nil {
-		r.clearSession()
+
+	var value string
+	var expires time.Time
+	var err error
+	if database {
+		value, expires, err = r.v.Store.Issue(r.ctx, nil, user)
 	} else {
-		value, expires, err := r.v.Store.Issue(r.ctx, token)
-		if err != nil {
-			h.log(r.ctx, "issuing session", err, "provider", account.Provider)
-			r.fail(dialect.CodeConfiguration, http.StatusOK)
-			return
+		token := authjs.Claims{"sub": user.ID}
+		setClaim(token, "name", user.Name)
+		setClaim(token, "email", user.Email)
+		setClaim(token, "picture", user.Image)
+		if cb := h.o.Callbacks.JWT; cb != nil {
+			trigger := authjs.TriggerSignIn
+			if isNew {
+				trigger = authjs.TriggerSignUp
+			}
+			token, err = cb(r.ctx, authjs.JWTParams{Token: token, User: user, Account: in.account, Profile: in.profile,
+				IsNewUser: isNew, Trigger: trigger, Request: req})
+			if err != nil {
+				h.log(r.ctx, "jwt callback failed", err, "provider", p.info.ID)
+				r.fail(dialect.CodeConfiguration, http.StatusOK)
+				return
+			}
 		}
-		r.setSession(value, expires)
+		if token == nil {
+			r.clearSession()
+		} else {
+			value, expires, err = r.v.Store.Issue(r.ctx, token, user)
+		}
 	}
-	if ev := h.o.Events.SignIn; ev != nil {
-		h.event(r, "signIn", ev(r.ctx, authjs.SignInEvent{User: user, Account: account, Profile: profile, Request: req}))
+	if err == nil && value != "" {
+		err = r.setSession(value, expires)
 	}
-	r.redirectTo(r.callback, http.StatusOK)
+	if err != nil {
+		h.log(r.ctx, "starting the session", err, "provider", p.info.ID)
+		r.failWith(dialect.AdapterFailed)
+		return
+	}
+	fire(h, r, "signIn", h.o.Events.SignIn, authjs.SignInEvent{User: user, Account: in.account, Profile: in.profile, IsNewUser: isNew, Request: req})
+	target := r.callback
+	if p := h.o.Pages.NewUser; isNew && p != "" {
+		target = r.redirect(p + dialect.Sep(p) + url.Values{"callbackUrl": {r.callback}}.Encode())
+	}
+	r.redirectTo(target, http.StatusOK)
+}
+
+// adapterFailed answers a sign-in the adapter could not complete.
+func (h *Handler) adapterFailed(r *request, p *provider, err error) {
+	h.log(r.ctx, "adapter failed during sign-in", err, "provider", p.info.ID)
+	if errors.Is(err, accounts.ErrCreateUser) {
+		r.failWith(dialect.CreateUserFailed)
+		return
+	}
+	r.failWith(dialect.AdapterFailed)
+}
+
+// stored is a sign-in's user in the adapter.
+type stored struct {
+	accounts.Result
+	// Updated reports that the sign-in changed the stored user.
+	Updated bool
+}
+
+// storedUser finds or creates the stored user of a sign-in. OAuth accounts
+// link as Auth.js links them (to the signed-in user when there is one).
+// A credentials sign-in belongs to the user its account links to, or to
+// the stored user with the same ID and email, or to a new one; the stored
+// user's name, email and image follow what Authorize returned.
+func (h *Handler) storedUser(r *request, p *provider, in signIn) (stored, error) {
+	a := h.o.Adapter
+	req := accounts.Request{Account: *in.account, Profile: *in.user, LinkByEmail: p.linkByEmail}
+	if p.oauth != nil {
+		current, err := h.currentUser(r)
+		if err != nil {
+			return stored{}, err
+		}
+		req.Current = current
+		res, err := accounts.Resolve(r.ctx, a, req)
+		return stored{Result: res}, err
+	}
+
+	var res accounts.Result
+	known, err := a.GetUserByAccount(r.ctx, in.account.Provider, in.account.ProviderAccountID)
+	switch {
+	case err == nil:
+		res.User = known
+	case !errors.Is(err, authjs.ErrNotFound):
+		return stored{}, err
+	default:
+		same, err := a.GetUser(r.ctx, in.user.ID)
+		switch {
+		case err == nil && same.Email != "" && same.Email == in.user.Email:
+			account := *in.account
+			account.UserID = same.ID
+			if err := a.LinkAccount(r.ctx, account); err != nil {
+				return stored{}, err
+			}
+			res = accounts.Result{User: same, Linked: true}
+		case err != nil && !errors.Is(err, authjs.ErrNotFound):
+			return stored{}, err
+		default:
+			if res, err = accounts.Resolve(r.ctx, a, req); err != nil {
+				return stored{}, err
+			}
+		}
+	}
+	out := stored{Result: res}
+	u, want := *res.User, in.user
+	changed := false
+	for _, f := range []struct {
+		have *string
+		want string
+	}{{&u.Name, want.Name}, {&u.Email, want.Email}, {&u.Image, want.Image}} {
+		if f.want != "" && *f.have != f.want {
+			*f.have, changed = f.want, true
+		}
+	}
+	if changed && !res.Created {
+		updated, err := a.UpdateUser(r.ctx, u)
+		if err != nil {
+			return stored{}, err
+		}
+		out.User, out.Updated = updated, true
+	}
+	return out, nil
+}
+
+// currentUser returns the stored user already signed in on this request,
+// for linking a new account to it, or nil.
+func (h *Handler) currentUser(r *request) (*authjs.User, error) {
+	l, _, err := r.readSession()
+	if err != nil || l == nil {
+		return nil, err
+	}
+	if l.User != nil {
+		return l.User, nil
+	}
+	sub := l.Claims.Subject()
+	if sub == "" {
+		return nil, nil
+	}
+	u, err := h.o.Adapter.GetUser(r.ctx, sub)
+	if errors.Is(err, authjs.ErrNotFound) {
+		return nil, nil // a token from before the adapter, or of a deleted user
+	}
+	return u, err
+}
+
+// fire runs an event handler, if any, and logs its error.
+func fire[E any](h *Handler, r *request, name string, fn func(context.Context, E) error, e E) {
+	if fn != nil {
+		h.event(r, name, fn(r.ctx, e))
+	}
 }
 
 func setClaim(t authjs.Claims, k, v string) {

@@ -42,6 +42,11 @@ type Options struct {
 	Site     *session.Site
 	// Insecure and Secure are the cookie variants for http and https origins.
 	Insecure, Secure *session.Variant
+	// Carrier keeps the session value in the browser.
+	Carrier session.Carrier
+	// Adapter keeps users and accounts (and database sessions); nil
+	// without one.
+	Adapter authjs.Adapter
 	// CSRFSecret is hashed with the CSRF token.
 	CSRFSecret string
 	Providers  []providers.Provider
@@ -61,6 +66,8 @@ type provider struct {
 	credentials *providers.Credentials // credentials providers
 	fields      []providers.Field
 	oauth       *oauth.Engine // OAuth 2.0 and OpenID Connect providers
+	// linkByEmail is the provider's AllowDangerousEmailAccountLinking.
+	linkByEmail bool
 }
 
 // Handler serves the endpoints. It is safe for concurrent use.
@@ -122,14 +129,14 @@ func newCredentials(c providers.Credentials) (*provider, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	return &provider{info: c.Info(), credentials: &c, fields: c.Form()}, nil
+	return &provider{info: c.Info(), credentials: &c, fields: c.Form(), linkByEmail: c.AllowDangerousEmailAccountLinking}, nil
 }
 
 func newOAuth(p providers.OAuth, now func() time.Time) (*provider, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	return &provider{info: p.Info(), oauth: oauth.New(p, now)}, nil
+	return &provider{info: p.Info(), oauth: oauth.New(p, now), linkByEmail: p.AllowDangerousEmailAccountLinking}, nil
 }
 
 // OAuth returns the engine of the OAuth provider with the given id.

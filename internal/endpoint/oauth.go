@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/google/uuid"
-
 	"github.com/ginauth/ginauth/internal/checks"
 	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/oauth"
@@ -137,13 +135,7 @@ func (h *Handler) oauthCallback(r *request, p *provider) {
 		h.oauthCallbackFailed(r, p, err)
 		return
 	}
-	user := *res.User
-	if h.d.RandomOAuthSubject {
-		// Without a database @auth/core gives each OAuth sign-in a new
-		// random user id; the provider's id is in account.providerAccountId.
-		user.ID = uuid.NewString()
-	}
-	h.completeSignIn(r, &user, res.Account, res.Profile, nil, http.StatusForbidden)
+	h.completeSignIn(r, p, signIn{user: res.User, account: res.Account, profile: res.Profile, deniedStatus: http.StatusForbidden})
 }
 
 // oauthCallbackFailed answers a callback that failed its checks or its

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/pages"
 )
@@ -116,8 +115,4 @@ func (r *request) html(status int, kind, title string, data any) {
 	r.writeCookies()
 	pages.SetHeaders(r.c.Writer.Header())
 	r.c.Data(status, "text/html; charset=utf-8", buf.Bytes())
-}
-
-func (r *request) clearSession() {
-	r.cookies = append(r.cookies, cookies.Clear(cookies.Seen(r.c.Request, r.v.Names.Session))...)
 }

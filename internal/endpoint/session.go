@@ -6,19 +6,33 @@ import (
 	"time"
 
 	"github.com/ginauth/ginauth/authjs"
-	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/session"
 )
 
-// setSession queues the cookies that store a new session value, deleting
-// stale chunks.
-func (r *request) setSession(value string, expires time.Time) {
-	name := r.v.Names.Session
-	r.cookies = append(r.cookies, cookies.Chunk(name, value, r.h.d.ChunkSize, cookies.Seen(r.c.Request, name), expires)...)
+// setSession queues what stores a new session value in the browser.
+func (r *request) setSession(value string, expires time.Time) error {
+	cks, err := r.h.o.Carrier.Set(r.c, r.v, value, expires)
+	r.cookies = append(r.cookies, cks...)
+	return err
 }
 
-// GET /session: decode, run the JWT callback, re-issue the token (rolling
-// expiry), build the session through the Session callback.
+// clearSession queues what removes the session value from the browser.
+func (r *request) clearSession() {
+	cks, err := r.h.o.Carrier.Clear(r.c, r.v)
+	if err != nil {
+		r.h.log(r.ctx, "clearing the session", err)
+	}
+	r.cookies = append(r.cookies, cks...)
+}
+
+// readSession reads the request's session for this variant (no Bearer
+// token: the endpoints answer browsers).
+func (r *request) readSession() (*session.Loaded, bool, error) {
+	return session.Read(r.c, []*session.Variant{r.v}, r.h.o.Carrier, false)
+}
+
+// GET /session: read the session, extend it, shape it through the
+// callbacks.
 func (h *Handler) getSession(r *request) {
 	r.setNoStore()
 	h.answerSession(r, http.StatusOK, h.refreshSession(r, authjs.TriggerNone, nil))
@@ -45,24 +59,25 @@ func (h *Handler) answerSession(r *request, status int, s *authjs.Session) {
 	r.json(status, s)
 }
 
-// refreshSession reads the request's session, runs the JWT callback,
-// re-issues the token and shapes the session; nil means no session (and
-// queues the deletion of a session cookie that cannot be used).
+// refreshSession reads the request's session and extends it; nil means no
+// session (and queues the deletion of a session value that leads nowhere).
+// A store that fails leaves the browser's session alone, as Auth.js does.
 func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *authjs.Session {
-	value, present := session.Value(r.c.Request, r.v.Names.Session)
-	if !present {
+	l, present, err := r.readSession()
+	switch {
+	case err != nil:
+		h.log(r.ctx, "reading the session", err)
 		return nil
-	}
-	store := r.v.Store
-	claims, err := store.Load(r.ctx, value)
-	if err != nil {
-		if !session.Invalid(err) {
-			h.log(r.ctx, "loading session", err)
+	case l == nil:
+		if present {
+			r.clearSession()
 		}
-		r.clearSession()
 		return nil
 	}
-	token := claims.Clone()
+	if db, ok := r.v.Store.(*session.Database); ok {
+		return h.refreshDatabaseSession(r, db, l, trigger, data)
+	}
+	token := l.Claims.Clone()
 	given := token
 	if cb := h.o.Callbacks.JWT; cb != nil {
 		token, err = cb(r.ctx, authjs.JWTParams{Token: token, Trigger: trigger, Session: data, Request: r.clientRequest()})
@@ -74,7 +89,7 @@ func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *
 			return nil
 		}
 	}
-	newValue, expires, err := store.Issue(r.ctx, token)
+	value, expires, err := r.v.Store.Issue(r.ctx, token, nil)
 	if err != nil {
 		h.log(r.ctx, "issuing session", err)
 		r.clearSession()
@@ -84,24 +99,62 @@ func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *
 	if h.d.SessionFromDecodedToken {
 		src = given
 	}
-	sess := authjs.SessionFromClaims(src, expires)
-	if cb := h.o.Callbacks.Session; cb != nil {
-		s, err := cb(r.ctx, authjs.SessionParams{Session: sess, Token: token, Trigger: trigger, NewSession: data})
-		if err == nil && s == nil {
-			err = errors.New("session callback returned no session")
-		}
-		if err != nil {
-			h.log(r.ctx, "session callback ended the session", err)
-			r.clearSession()
-			return nil
-		}
-		sess = s
+	sess, ok := h.shapeSession(r, authjs.SessionParams{Session: authjs.SessionFromClaims(src, expires), Token: token, Trigger: trigger, NewSession: data})
+	if !ok {
+		return nil
 	}
-	r.setSession(newValue, expires)
+	if err := r.setSession(value, expires); err != nil {
+		h.log(r.ctx, "storing the session", err)
+		return nil
+	}
 	if ev := h.o.Events.Session; ev != nil {
 		h.event(r, "session", ev(r.ctx, authjs.SessionEvent{Session: sess, Token: token}))
 	}
 	return sess
+}
+
+// refreshDatabaseSession extends a database session when it is due, as
+// Auth.js does: the answer's expires is the stored expiry, the cookie's the
+// new one.
+func (h *Handler) refreshDatabaseSession(r *request, db *session.Database, l *session.Loaded, trigger authjs.Trigger, data any) *authjs.Session {
+	next, err := db.Extend(r.ctx, l)
+	if err != nil {
+		h.log(r.ctx, "extending the session", err)
+		return nil
+	}
+	sess, ok := h.shapeSession(r, authjs.SessionParams{
+		Session: authjs.SessionFromClaims(l.Claims, l.Expires), Token: l.Claims.Clone(), User: l.User,
+		Trigger: trigger, NewSession: data,
+	})
+	if !ok {
+		return nil
+	}
+	if err := r.setSession(l.Value, next); err != nil {
+		h.log(r.ctx, "storing the session", err)
+		return nil
+	}
+	if ev := h.o.Events.Session; ev != nil {
+		h.event(r, "session", ev(r.ctx, authjs.SessionEvent{Session: sess, Token: l.Claims.Clone()}))
+	}
+	return sess
+}
+
+// shapeSession runs the Session callback; a refusal ends the session.
+func (h *Handler) shapeSession(r *request, p authjs.SessionParams) (*authjs.Session, bool) {
+	cb := h.o.Callbacks.Session
+	if cb == nil {
+		return p.Session, true
+	}
+	s, err := cb(r.ctx, p)
+	if err == nil && s == nil {
+		err = errors.New("session callback returned no session")
+	}
+	if err != nil {
+		h.log(r.ctx, "session callback ended the session", err)
+		r.clearSession()
+		return nil, false
+	}
+	return s, true
 }
 
 // event logs an event handler's error; events never change the answer.

@@ -10,17 +10,17 @@ import (
 
 // signInMessages are shown on the sign-in page for ?error=<code>.
 var signInMessages = map[string]string{
-	dialect.CodeOAuthSignin:       "Sign-in could not start. Try again, or use another method.",
-	dialect.CodeOAuthCallback:     "Sign-in could not be completed. Try again, or use another account.",
-	dialect.CodeOAuthCallbackErr:  "Sign-in was cancelled or refused by the provider. Try again, or use another account.",
-	"OAuthCreateAccount":          "Your account could not be created. Try another method.",
-	"EmailCreateAccount":          "Your account could not be created. Try another method.",
-	dialect.CodeCallback:          "Sign-in could not be completed. Try again, or use another account.",
-	dialect.CodeOAuthNotLinked:    "This email is already linked to another sign-in method. Use the method you used before.",
-	dialect.CodeEmailSignin:       "The sign-in email could not be sent.",
-	dialect.CodeCredentialsSignin: "Sign-in failed. Check that the details you entered are correct.",
-	dialect.CodeSessionRequired:   "Please sign in to see this page.",
-	dialect.CodeMissingCSRF:       "Your sign-in form expired. Please try again.",
+	dialect.CodeOAuthSignin:        "Sign-in could not start. Try again, or use another method.",
+	dialect.CodeOAuthCallback:      "Sign-in could not be completed. Try again, or use another account.",
+	dialect.CodeOAuthCallbackErr:   "Sign-in was cancelled or refused by the provider. Try again, or use another account.",
+	dialect.CodeOAuthCreateAccount: "Your account could not be created. Try another method.",
+	"EmailCreateAccount":           "Your account could not be created. Try another method.",
+	dialect.CodeCallback:           "Sign-in could not be completed. Try again, or use another account.",
+	dialect.CodeOAuthNotLinked:     "This email is already linked to another sign-in method. Use the method you used before.",
+	dialect.CodeEmailSignin:        "The sign-in email could not be sent.",
+	dialect.CodeCredentialsSignin:  "Sign-in failed. Check that the details you entered are correct.",
+	dialect.CodeSessionRequired:    "Please sign in to see this page.",
+	dialect.CodeMissingCSRF:        "Your sign-in form expired. Please try again.",
 }
 
 func signInMessage(code string) string {

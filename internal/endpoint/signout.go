@@ -21,26 +21,30 @@ func (h *Handler) signOutPage(r *request) {
 	r.html(http.StatusOK, "signout", "Sign out", data)
 }
 
-// POST /signout: ends the session, clears its cookies and redirects to the
-// callback URL.
+// POST /signout: ends the session (deleting a database session), clears
+// the browser's and redirects to the callback URL.
 func (h *Handler) signOut(r *request) {
 	if !r.csrfOK {
 		r.follow(h.d.CSRFFailed(r.site, "/signout"))
 		return
 	}
-	value, present := session.Value(r.c.Request, r.v.Names.Session)
-	if present && value != "" {
-		claims, err := r.v.Store.Load(r.ctx, value)
+	value, _ := h.o.Carrier.Value(r.c, r.v)
+	if value != "" {
+		l, err := r.v.Store.Load(r.ctx, value)
 		switch {
 		case err == nil:
 			if ev := h.o.Events.SignOut; ev != nil {
-				h.event(r, "signOut", ev(r.ctx, authjs.SignOutEvent{Token: claims.Clone()}))
+				e := authjs.SignOutEvent{Token: l.Claims.Clone()}
+				if l.User != nil {
+					e.Session = &authjs.DatabaseSession{SessionToken: l.Value, UserID: l.User.ID, Expires: l.Expires}
+				}
+				h.event(r, "signOut", ev(r.ctx, e))
 			}
 		case !session.Invalid(err):
-			h.log(r.ctx, "loading session at sign-out", err)
+			h.log(r.ctx, "reading the session at sign-out", err)
 		}
 		if err := r.v.Store.Revoke(r.ctx, value); err != nil {
-			h.log(r.ctx, "revoking session", err)
+			h.log(r.ctx, "revoking the session", err)
 		}
 	}
 	r.clearSession()

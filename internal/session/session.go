@@ -1,15 +1,22 @@
-// Package session holds the session strategy (how a session cookie's value
-// maps to claims), the per-deployment cookie settings, and the reading of
-// the session from a request: the path every request takes.
+// Package session reads, starts, extends and ends sessions: the path every
+// request takes. A Store turns a session value into a session and back (the
+// JWT strategy keeps the claims in the value itself; the database strategy
+// keeps a random token in it and the session in an adapter); a Carrier
+// keeps the value in the browser (ginauth's own chunked cookie, or another
+// session mechanism such as gin-contrib/sessions).
 package session
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/checks"
@@ -17,37 +24,59 @@ import (
 	"github.com/ginauth/ginauth/internal/jwe"
 )
 
-// Store is a session strategy. The JWT strategy keeps the claims in the
-// cookie itself; a database strategy keeps an opaque id in the cookie and the
-// session in a store, which makes sessions revocable.
+// ErrNoSession reports a session value that leads to no session: unknown,
+// expired or malformed. Any other error from a Store is a failure of the
+// store, which must not be mistaken for a signed-out user.
+var ErrNoSession = errors.New("session: no such session")
+
+// Invalid reports whether err from Load means "no valid session" rather than
+// a failure of the store.
+func Invalid(err error) bool {
+	return errors.Is(err, ErrNoSession) || errors.Is(err, jwe.ErrInvalidToken) || errors.Is(err, jwe.ErrTokenExpired)
+}
+
+// Loaded is a session read from a request.
+type Loaded struct {
+	// Value is the session value the request carried.
+	Value string
+	// Claims are the token's claims (JWT strategy; shared with the token
+	// cache: read-only), or, for a database session, the claims ginauth
+	// derives from its user (sub, name, email, picture, exp).
+	Claims authjs.Claims
+	// User is the session's user (database strategy only).
+	User *authjs.User
+	// Expires is when the session ends.
+	Expires time.Time
+}
+
+// Store is a session strategy.
 type Store interface {
-	// Issue starts a session holding claims and returns the cookie value
-	// and when the session expires.
-	Issue(ctx context.Context, claims authjs.Claims) (value string, expires time.Time, err error)
-	// Load returns the claims of the session whose cookie value is given.
-	// A session that does not exist, has expired or was tampered with is an
-	// error for which Invalid reports true.
-	Load(ctx context.Context, value string) (authjs.Claims, error)
+	// Database reports whether sessions are kept in an adapter (the
+	// database strategy) rather than in the value (the JWT strategy).
+	Database() bool
+	// Issue starts a session: the JWT strategy encodes claims, the
+	// database strategy stores a session of user. It returns the value and
+	// when the session expires.
+	Issue(ctx context.Context, claims authjs.Claims, user *authjs.User) (value string, expires time.Time, err error)
+	// Load returns the session of a value; an error for which Invalid
+	// reports true means there is none.
+	Load(ctx context.Context, value string) (*Loaded, error)
 	// Revoke ends a session (a no-op for stateless tokens).
 	Revoke(ctx context.Context, value string) error
 }
 
-// Invalid reports whether err from Load means "no valid session" (a
-// malformed, tampered, unknown or expired value) rather than a failure of
-// the store.
-func Invalid(err error) bool {
-	return errors.Is(err, jwe.ErrInvalidToken) || errors.Is(err, jwe.ErrTokenExpired)
-}
-
-// JWT is the stateless strategy: an encrypted token in the cookie.
+// JWT is the stateless strategy: an encrypted token as the value.
 type JWT struct {
 	Codec  *jwe.Codec
 	MaxAge time.Duration
 	Now    func() time.Time
 }
 
+// Database reports false.
+func (j *JWT) Database() bool { return false }
+
 // Issue encodes claims into a token valid for MaxAge.
-func (j *JWT) Issue(_ context.Context, claims authjs.Claims) (string, time.Time, error) {
+func (j *JWT) Issue(_ context.Context, claims authjs.Claims, _ *authjs.User) (string, time.Time, error) {
 	v, err := j.Codec.Encode(claims, j.MaxAge)
 	if err != nil {
 		return "", time.Time{}, err
@@ -56,13 +85,172 @@ func (j *JWT) Issue(_ context.Context, claims authjs.Claims) (string, time.Time,
 }
 
 // Load decodes and validates a token.
-func (j *JWT) Load(_ context.Context, value string) (authjs.Claims, error) {
-	return j.Codec.Decode(value)
+func (j *JWT) Load(_ context.Context, value string) (*Loaded, error) {
+	claims, err := j.Codec.Decode(value)
+	if err != nil {
+		return nil, err
+	}
+	exp, _ := claims.Expires()
+	return &Loaded{Value: value, Claims: claims, Expires: exp}, nil
 }
 
 // Revoke does nothing: a stateless token cannot be revoked before it
 // expires, only removed from the browser.
 func (j *JWT) Revoke(context.Context, string) error { return nil }
+
+// maxTokenLen bounds a database session token: @auth/pg-adapter's column
+// holds 255 characters, and ginauth's tokens are UUIDs.
+const maxTokenLen = 255
+
+// Database is the database strategy (Auth.js's "database" session
+// strategy): a random token as the value, the session in an adapter.
+type Database struct {
+	Adapter authjs.Adapter
+	// MaxAge is the session's lifetime after its last extension;
+	// UpdateAge how often at most it is extended (Auth.js's updateAge).
+	MaxAge, UpdateAge time.Duration
+	Now               func() time.Time
+}
+
+// Database reports true.
+func (d *Database) Database() bool { return true }
+
+// Issue stores a new session of user, with a random UUID as its token.
+func (d *Database) Issue(ctx context.Context, _ authjs.Claims, user *authjs.User) (string, time.Time, error) {
+	if user == nil || user.ID == "" {
+		return "", time.Time{}, errors.New("session: a database session needs a stored user")
+	}
+	s := authjs.DatabaseSession{SessionToken: uuid.NewString(), UserID: user.ID, Expires: d.Now().Add(d.MaxAge)}
+	if err := d.Adapter.CreateSession(ctx, s); err != nil {
+		return "", time.Time{}, fmt.Errorf("session: creating the session: %w", err)
+	}
+	return s.SessionToken, s.Expires, nil
+}
+
+// Load finds the session and its user in one call to the adapter. An
+// expired session is deleted.
+func (d *Database) Load(ctx context.Context, value string) (*Loaded, error) {
+	if value == "" || len(value) > maxTokenLen {
+		return nil, ErrNoSession
+	}
+	s, u, err := d.Adapter.GetSessionAndUser(ctx, value)
+	switch {
+	case errors.Is(err, authjs.ErrNotFound):
+		return nil, ErrNoSession
+	case err != nil:
+		return nil, fmt.Errorf("session: reading the session: %w", err)
+	}
+	if !s.Expires.After(d.Now()) {
+		if err := d.Adapter.DeleteSession(ctx, value); err != nil {
+			return nil, fmt.Errorf("session: deleting an expired session: %w", err)
+		}
+		return nil, ErrNoSession
+	}
+	claims := authjs.Claims{"sub": u.ID, "exp": float64(s.Expires.Unix())}
+	for k, v := range map[string]string{"name": u.Name, "email": u.Email, "picture": u.Image} {
+		if v != "" {
+			claims[k] = v
+		}
+	}
+	return &Loaded{Value: value, Claims: claims, User: u, Expires: s.Expires}, nil
+}
+
+// Extend pushes the session's expiry to now + MaxAge when it was last
+// extended more than UpdateAge ago, as Auth.js does on /session, and returns
+// the cookie's new expiry (always now + MaxAge).
+func (d *Database) Extend(ctx context.Context, l *Loaded) (time.Time, error) {
+	now := d.Now()
+	next := now.Add(d.MaxAge)
+	if !l.Expires.Add(-d.MaxAge).Add(d.UpdateAge).After(now) {
+		s := authjs.DatabaseSession{SessionToken: l.Value, UserID: l.User.ID, Expires: next}
+		if err := d.Adapter.UpdateSession(ctx, s); err != nil {
+			return time.Time{}, fmt.Errorf("session: extending the session: %w", err)
+		}
+	}
+	return next, nil
+}
+
+// Revoke deletes the session.
+func (d *Database) Revoke(ctx context.Context, value string) error {
+	if value == "" || len(value) > maxTokenLen {
+		return nil
+	}
+	if err := d.Adapter.DeleteSession(ctx, value); err != nil {
+		return fmt.Errorf("session: deleting the session: %w", err)
+	}
+	return nil
+}
+
+// Carrier keeps a session value in the browser.
+type Carrier interface {
+	// Value returns the request's session value for variant v; present
+	// reports whether the request carries one at all (an empty or broken
+	// one included).
+	Value(c *gin.Context, v *Variant) (value string, present bool)
+	// Set keeps value until expires; it returns the cookies the response
+	// must set, or sets what it needs itself.
+	Set(c *gin.Context, v *Variant, value string, expires time.Time) ([]cookies.Cookie, error)
+	// Clear removes the value; it returns the cookies that delete it, or
+	// deletes it itself.
+	Clear(c *gin.Context, v *Variant) ([]cookies.Cookie, error)
+}
+
+// Cookies is the carrier of ginauth's own session cookie, chunked as
+// Auth.js chunks it.
+type Cookies struct {
+	// ChunkSize is the dialect's largest cookie value.
+	ChunkSize int
+}
+
+// Value reads the session cookie, reassembled from its chunks.
+func (k Cookies) Value(c *gin.Context, v *Variant) (string, bool) {
+	return cookies.ReadChunked(c.Request, v.Names.Session)
+}
+
+// Set returns the cookies that store value, deleting stale chunks.
+func (k Cookies) Set(c *gin.Context, v *Variant, value string, expires time.Time) ([]cookies.Cookie, error) {
+	name := v.Names.Session
+	return cookies.Chunk(name, value, k.ChunkSize, cookies.Seen(c.Request, name), expires), nil
+}
+
+// Clear returns deletions for every session cookie the request sent.
+func (k Cookies) Clear(c *gin.Context, v *Variant) ([]cookies.Cookie, error) {
+	return cookies.Clear(cookies.Seen(c.Request, v.Names.Session)), nil
+}
+
+// Read returns the request's session: the first variant whose carried value
+// loads, or, when no variant carries a value at all and bearer is set, an
+// "Authorization: Bearer" token (as Auth.js's getToken reads one): a value
+// that fails to load is never replaced by the header. present reports that
+// the request carried a session value; a store failure is an error.
+func Read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l *Loaded, present bool, err error) {
+	ctx := c.Request.Context()
+	for _, v := range variants {
+		value, sent := carrier.Value(c, v)
+		present = present || sent
+		if value == "" {
+			continue
+		}
+		l, err := v.Store.Load(ctx, value)
+		if err == nil {
+			return l, true, nil
+		}
+		if !Invalid(err) {
+			return nil, true, err
+		}
+	}
+	if present || !bearer {
+		return nil, present, nil
+	}
+	if value := Bearer(c.Request); value != "" {
+		for _, v := range variants {
+			if l, err := v.Store.Load(ctx, value); err == nil {
+				return l, false, nil
+			}
+		}
+	}
+	return nil, false, nil
+}
 
 // Variant is everything that depends on whether cookies are secure: the
 // cookie names (and so, in v5, the token keys) and their attributes.
@@ -140,18 +328,6 @@ func validHost(h string) bool {
 		}
 	}
 	return true
-}
-
-// Value returns the raw session value sent with r: the session cookie
-// (reassembled from its chunks) or, without one, an
-// "Authorization: Bearer <token>" header, as Auth.js's getToken reads it.
-// present reports whether a session cookie was sent at all.
-func Value(r *http.Request, name string) (value string, present bool) {
-	value, present = cookies.ReadChunked(r, name)
-	if present {
-		return value, true
-	}
-	return Bearer(r), false
 }
 
 // Bearer returns the token of an "Authorization: Bearer <token>" header

@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/jwe"
 	"github.com/ginauth/ginauth/internal/session"
 )
@@ -68,24 +71,51 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-func TestValueAndBearer(t *testing.T) {
+// fakeStore loads values listed in sessions; "fail" is a store failure.
+type fakeStore struct {
+	sessions map[string]string // value → sub
+	database bool
+}
+
+func (f fakeStore) Database() bool { return f.database }
+func (f fakeStore) Issue(context.Context, authjs.Claims, *authjs.User) (string, time.Time, error) {
+	return "", time.Time{}, errors.New("not used")
+}
+func (f fakeStore) Revoke(context.Context, string) error { return nil }
+func (f fakeStore) Load(_ context.Context, value string) (*session.Loaded, error) {
+	if value == "fail" {
+		return nil, errors.New("database down")
+	}
+	sub, ok := f.sessions[value]
+	if !ok {
+		return nil, session.ErrNoSession
+	}
+	return &session.Loaded{Value: value, Claims: authjs.Claims{"sub": sub}}, nil
+}
+
+func TestRead(t *testing.T) {
+	store := fakeStore{sessions: map[string]string{"abc": "1", "abcdef": "2", "tok.en": "3", "a.b": "4", "sec": "5"}}
+	plain := &session.Variant{Names: cookies.Names{Session: "s"}, Store: store}
+	secure := &session.Variant{Names: cookies.Names{Session: "__Secure-s"}, Store: store}
 	tests := []struct {
 		name          string
 		cookie        string
 		authorization string
-		value         string
-		present       bool
+		bearer        bool
+		sub           string
+		present, fail bool
 	}{
-		{"cookie", "s=abc", "Bearer other", "abc", true},
-		{"chunks", "s.1=def; s.0=abc", "", "abcdef", true},
-		{"bearer without a cookie", "", "Bearer tok.en", "tok.en", false},
-		{"bearer in any case, percent-decoded", "", "bEaReR a%2Eb", "a.b", false},
-		{"bearer with spaces", "", "Bearer   tok  ", "tok", false},
-		{"an unusable cookie is still a cookie", "s.0=abc; s.2=x", "Bearer tok", "", true},
-		{"not a bearer", "", "Basic dXNlcjpwYXNz", "", false},
-		{"empty bearer", "", "Bearer ", "", false},
-		{"undecodable bearer is kept", "", "Bearer a%zzb", "a%zzb", false},
-		{"an escape at the start", "", "Bearer %2Ea", ".a", false},
+		{"cookie", "s=abc", "Bearer tok.en", true, "1", true, false},
+		{"chunks", "s.1=def; s.0=abc", "", true, "2", true, false},
+		{"the first variant that loads", "s=nope; __Secure-s=sec", "", true, "5", true, false},
+		{"bearer without a cookie", "", "Bearer tok.en", true, "3", false, false},
+		{"bearer percent-decoded", "", "bEaReR a%2Eb", true, "4", false, false},
+		{"bearer not read when turned off", "", "Bearer tok.en", false, "", false, false},
+		{"an unknown cookie is not replaced by a bearer", "s=nope", "Bearer tok.en", true, "", true, false},
+		{"an unusable cookie is not replaced by a bearer", "s.0=abc; s.2=x", "Bearer tok.en", true, "", true, false},
+		{"an unknown bearer", "", "Bearer nope", true, "", false, false},
+		{"not a bearer", "", "Basic dGVzdA==", true, "", false, false},
+		{"a failing store is an error", "s=fail", "Bearer tok.en", true, "", true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,11 +126,30 @@ func TestValueAndBearer(t *testing.T) {
 			if tt.authorization != "" {
 				r.Header.Set("Authorization", tt.authorization)
 			}
-			value, present := session.Value(r, "s")
-			if value != tt.value || present != tt.present {
-				t.Errorf("Value = %q %v, want %q %v", value, present, tt.value, tt.present)
+			c, _ := gin.CreateTestContext(httptest.NewRecorder())
+			c.Request = r
+			l, present, err := session.Read(c, []*session.Variant{secure, plain}, session.Cookies{ChunkSize: 3936}, tt.bearer)
+			sub := ""
+			if l != nil {
+				sub = l.Claims.Subject()
+			}
+			if sub != tt.sub || present != tt.present || (err != nil) != tt.fail {
+				t.Errorf("Read = %q, %v, %v; want %q, %v, failure %v", sub, present, err, tt.sub, tt.present, tt.fail)
 			}
 		})
+	}
+}
+
+func TestBearer(t *testing.T) {
+	for header, want := range map[string]string{
+		"Bearer tok": "tok", "bearer   tok  ": "tok", "Bearer a%2Eb": "a.b", "Bearer %2Ea": ".a",
+		"Bearer a%zzb": "a%zzb", "Bearer ": "", "Bearer": "", "Basic dGVzdA==": "", "": "", "Bearertok": "",
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Authorization", header)
+		if got := session.Bearer(r); got != want {
+			t.Errorf("Bearer(%q) = %q, want %q", header, got, want)
+		}
 	}
 }
 
@@ -113,16 +162,16 @@ func TestJWTStore(t *testing.T) {
 	}
 	store := &session.JWT{Codec: codec, MaxAge: time.Hour, Now: clock}
 	ctx := context.Background()
-	value, expires, err := store.Issue(ctx, authjs.Claims{"sub": "1", "name": "Alice"})
+	value, expires, err := store.Issue(ctx, authjs.Claims{"sub": "1", "name": "Alice"}, nil)
 	if err != nil || !expires.Equal(now.Add(time.Hour)) {
 		t.Fatalf("Issue: %v %v", expires, err)
 	}
-	claims, err := store.Load(ctx, value)
-	if err != nil || claims.Subject() != "1" || claims.Name() != "Alice" {
-		t.Fatalf("Load: %v %v", claims, err)
+	l, err := store.Load(ctx, value)
+	if err != nil || l.Claims.Subject() != "1" || l.Claims.Name() != "Alice" || l.Value != value || l.User != nil || store.Database() {
+		t.Fatalf("Load: %+v %v", l, err)
 	}
-	if exp, _ := claims.Expires(); !exp.Equal(now.Add(time.Hour)) {
-		t.Errorf("exp = %v", exp)
+	if !l.Expires.Equal(now.Add(time.Hour)) {
+		t.Errorf("exp = %v", l.Expires)
 	}
 	if err := store.Revoke(ctx, value); err != nil {
 		t.Errorf("Revoke: %v", err)
