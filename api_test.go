@@ -573,3 +573,76 @@ func TestForbiddenPages(t *testing.T) {
 		}
 	}
 }
+
+// TestCallbackFailuresEndSession: on GET /api/auth/session, a JWT callback
+// that fails (even returning claims beside its error) or a Session callback
+// that returns nothing ends the session and clears its cookie.
+func TestCallbackFailuresEndSession(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(c *ginauth.Config, fail *bool)
+	}{
+		{"JWT callback error beside claims", func(c *ginauth.Config, fail *bool) {
+			c.Callbacks.JWT = func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
+				if *fail {
+					return p.Token, errors.New("refresh failed")
+				}
+				return p.Token, nil
+			}
+		}},
+		{"JWT callback nil claims", func(c *ginauth.Config, fail *bool) {
+			c.Callbacks.JWT = func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
+				if *fail {
+					return nil, nil
+				}
+				return p.Token, nil
+			}
+		}},
+		{"Session callback nil session", func(c *ginauth.Config, fail *bool) {
+			c.Callbacks.Session = func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
+				if *fail {
+					return nil, nil
+				}
+				return p.Session, nil
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fail := false
+			a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) { tc.edit(c, &fail) })
+			sessionCookie(t, a)
+			fail = true
+			r := a.do(http.MethodGet, "/api/auth/session", nil)
+			cleared, ok := r.cookie(a.sessionCookieName())
+			if r.body != "null" || !ok || cleared.MaxAge >= 0 {
+				t.Errorf("/session: %s, cookie %+v", r.body, cleared)
+			}
+		})
+	}
+}
+
+// TestAuthorizeSeesFieldsButNotTheCSRFToken: Authorize receives every
+// string field of the form but the CSRF token.
+func TestAuthorizeSeesFieldsButNotTheCSRFToken(t *testing.T) {
+	var got map[string]string
+	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
+		c.Providers = []providers.Provider{providers.Credentials{
+			Authorize: func(ctx context.Context, creds map[string]string, r *authjs.Request) (*authjs.User, error) {
+				got = creds
+				return authorize(ctx, creds, r)
+			},
+		}}
+	})
+	a.postJSON("/api/auth/callback/credentials", map[string]any{
+		"username": "alice", "password": "wonderland", "csrfToken": a.csrf(), "remember": true, "otp": "123",
+	})
+	want := map[string]string{"username": "alice", "password": "wonderland", "otp": "123"}
+	if len(got) != len(want) {
+		t.Fatalf("Authorize got %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("Authorize got %s=%q, want %q", k, got[k], v)
+		}
+	}
+}

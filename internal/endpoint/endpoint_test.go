@@ -92,6 +92,17 @@ func TestRouting(t *testing.T) {
 		{"unknown callback provider", "GET", "/api/auth/callback/nope", 302, 400, "", "Error: Callback for provider nope not supported"},
 		{"credentials callback by GET", "GET", "/api/auth/callback/credentials", 302, 405, "", "Error: Callback for provider type credentials not supported"},
 	}
+	// Where a sign-in with an unknown provider goes: v5's Configuration
+	// error, v4's CSRF failure.
+	for _, d := range []*dialect.Dialect{dialect.V5, dialect.V4} {
+		r := gin.New()
+		r.Any("/api/auth/*action", newHandler(t, d).Handle)
+		w := do(r, "POST", "/api/auth/signin/nope", "", "")
+		want := map[string]string{"v5": "http://app.example/api/auth/error?error=Configuration", "v4": "http://app.example/api/auth/signin?csrf=true"}[d.Name]
+		if w.Code != http.StatusFound || w.Header().Get("Location") != want {
+			t.Errorf("%s POST /signin/nope: %d %q, want %q", d.Name, w.Code, w.Header().Get("Location"), want)
+		}
+	}
 	for _, d := range []*dialect.Dialect{dialect.V5, dialect.V4} {
 		r := gin.New()
 		r.Any("/api/auth/*action", newHandler(t, d).Handle)
@@ -115,6 +126,11 @@ func TestBodies(t *testing.T) {
 		r := gin.New()
 		r.Any("/api/auth/*action", newHandler(t, d).Handle)
 		t.Run(d.Name, func(t *testing.T) {
+			// A body of exactly the limit is read.
+			exact := "csrfToken=x&pad=" + strings.Repeat("a", MaxBodyBytes-len("csrfToken=x&pad="))
+			if w := do(r, "POST", "/api/auth/signout", "application/x-www-form-urlencoded", exact); w.Code != http.StatusFound {
+				t.Errorf("a body of %d bytes: %d", len(exact), w.Code)
+			}
 			big := strings.Repeat("a", MaxBodyBytes+1)
 			w := do(r, "POST", "/api/auth/signout", "application/x-www-form-urlencoded", "x="+big)
 			if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), "Request body too large.") {
@@ -209,5 +225,29 @@ func TestNewRefuses(t *testing.T) {
 	}
 	if _, ok := h.OAuth("nope"); ok {
 		t.Error("OAuth found an unknown provider")
+	}
+}
+
+func TestPageMessages(t *testing.T) {
+	for _, d := range []*dialect.Dialect{dialect.V5, dialect.V4} {
+		r := gin.New()
+		r.Any("/api/auth/*action", newHandler(t, d).Handle)
+		for path, want := range map[string]string{
+			"/api/auth/signin?csrf=true":                  "Your sign-in form expired",
+			"/api/auth/signin?error=CredentialsSignin":    "Check that the details you entered are correct",
+			"/api/auth/signin?error=Unknown":              "Unable to sign in.",
+			"/api/auth/signout?csrf=true":                 "Your sign-out form expired",
+			"/api/auth/signin?error=OAuthAccountNotLinked": "already linked to another sign-in method",
+		} {
+			w := do(r, "GET", path, "", "")
+			if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), want) {
+				t.Errorf("%s %s: %d, no %q", d.Name, path, w.Code, want)
+			}
+		}
+		for _, path := range []string{"/api/auth/signin", "/api/auth/signout"} {
+			if body := do(r, "GET", path, "", "").Body.String(); strings.Contains(body, `class="alert"`) {
+				t.Errorf("%s %s shows an error without one", d.Name, path)
+			}
+		}
 	}
 }
