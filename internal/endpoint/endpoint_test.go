@@ -233,10 +233,10 @@ func TestPageMessages(t *testing.T) {
 		r := gin.New()
 		r.Any("/api/auth/*action", newHandler(t, d).Handle)
 		for path, want := range map[string]string{
-			"/api/auth/signin?csrf=true":                  "Your sign-in form expired",
-			"/api/auth/signin?error=CredentialsSignin":    "Check that the details you entered are correct",
-			"/api/auth/signin?error=Unknown":              "Unable to sign in.",
-			"/api/auth/signout?csrf=true":                 "Your sign-out form expired",
+			"/api/auth/signin?csrf=true":                   "Your sign-in form expired",
+			"/api/auth/signin?error=CredentialsSignin":     "Check that the details you entered are correct",
+			"/api/auth/signin?error=Unknown":               "Unable to sign in.",
+			"/api/auth/signout?csrf=true":                  "Your sign-out form expired",
 			"/api/auth/signin?error=OAuthAccountNotLinked": "already linked to another sign-in method",
 		} {
 			w := do(r, "GET", path, "", "")
