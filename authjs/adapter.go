@@ -39,7 +39,8 @@ type Adapter interface {
 	// GetUser returns the user with the given ID.
 	GetUser(ctx context.Context, id string) (*User, error)
 	// GetUserByEmail returns the user with the given email address,
-	// compared exactly.
+	// compared exactly (byte for byte: ginauth lower-cases addresses from
+	// providers before they reach the store).
 	GetUserByEmail(ctx context.Context, email string) (*User, error)
 	// GetUserByAccount returns the user linked to a provider account.
 	GetUserByAccount(ctx context.Context, provider, providerAccountID string) (*User, error)
@@ -47,7 +48,8 @@ type Adapter interface {
 	// user with u.ID (all four: read, change and write back to change one)
 	// and returns the stored user.
 	UpdateUser(ctx context.Context, u User) (*User, error)
-	// DeleteUser deletes a user with its accounts and sessions.
+	// DeleteUser deletes a user with its accounts, sessions and
+	// authenticators.
 	DeleteUser(ctx context.Context, id string) error
 	// LinkAccount stores a provider account of the user a.UserID, which
 	// must exist.
@@ -59,7 +61,8 @@ type Adapter interface {
 	// GetSessionAndUser returns a session and its user in one round trip,
 	// expired or not (the caller checks Expires).
 	GetSessionAndUser(ctx context.Context, sessionToken string) (*DatabaseSession, *User, error)
-	// UpdateSession sets the expiry of the session with s.SessionToken.
+	// UpdateSession sets the expiry of the session with s.SessionToken; it
+	// never brings back a session that was deleted.
 	UpdateSession(ctx context.Context, s DatabaseSession) error
 	// DeleteSession deletes a session; deleting one that does not exist is
 	// not an error.

@@ -50,14 +50,13 @@ type Result struct {
 
 // maxAttempts bounds the retries after losing a race to a concurrent
 // sign-in of the same account or email.
-const maxAttempts = 4
+const maxAttempts = 5
 
-// backoff is the wait before the nth retry.
-func backoff(n int) time.Duration { return time.Duration(n) * 25 * time.Millisecond }
+// backoff is the wait before the nth retry: 25, 50, 100, 200 ms.
+func backoff(n int) time.Duration { return 25 * time.Millisecond << (n - 1) }
 
 // Resolve finds or makes the user of a sign-in.
 func Resolve(ctx context.Context, a authjs.Adapter, req Request) (Result, error) {
-	raced := false
 	var err error
 	for n := range maxAttempts {
 		if n > 0 {
@@ -73,10 +72,10 @@ func Resolve(ctx context.Context, a authjs.Adapter, req Request) (Result, error)
 		case errors.Is(err, authjs.ErrConflict):
 			// Another sign-in created the user or linked the account
 			// meanwhile: look again.
-			raced = true
-		case errors.Is(err, ErrNotLinked) && raced:
-			// The user another first sign-in of this account is creating
-			// may not have its account linked yet: give it the time.
+		case errors.Is(err, ErrNotLinked) && req.Current == nil:
+			// The email's user may be the one a concurrent first sign-in
+			// of this very account has created and not linked yet: give
+			// it the time before refusing.
 		default:
 			return res, err
 		}
