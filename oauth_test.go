@@ -48,7 +48,7 @@ type oauthSite struct {
 
 const oauthSecret = "oauth-test-secret-0123456789abcdef0123"
 
-func newOAuthSite(t *testing.T, mode ginauth.Mode) *oauthSite {
+func newOAuthSite(t *testing.T, mode ginauth.Mode, edits ...func(*ginauth.Config)) *oauthSite {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -56,7 +56,7 @@ func newOAuthSite(t *testing.T, mode ginauth.Mode) *oauthSite {
 	}
 	origin := "http://" + ln.Addr().String()
 	var uris []string
-	for _, id := range []string{"corp", "plain", "other"} {
+	for _, id := range []string{"corp", "plain", "other", "trusted"} {
 		uris = append(uris, origin+"/api/auth/callback/"+id)
 	}
 	op := oidctest.Start(t, oidctest.Options{RedirectURIs: uris})
@@ -69,7 +69,7 @@ func newOAuthSite(t *testing.T, mode ginauth.Mode) *oauthSite {
 	other := providers.OAuth{ID: "other", Name: "Other", Issuer: op.Issuer(),
 		ClientID: op.ClientID(), ClientSecret: op.ClientSecret(),
 		Checks: providers.CheckPKCE | providers.CheckState | providers.CheckNonce}
-	s.auth, err = ginauth.New(ginauth.Config{
+	cfg := ginauth.Config{
 		Secret: oauthSecret, URL: origin, Mode: mode,
 		Providers: []providers.Provider{s.corp, plain, other},
 		Callbacks: authjs.Callbacks{
@@ -96,7 +96,11 @@ func newOAuthSite(t *testing.T, mode ginauth.Mode) *oauthSite {
 			},
 		},
 		Logger: slog.New(slog.NewTextHandler(s.logs, nil)),
-	})
+	}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	s.auth, err = ginauth.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
