@@ -59,10 +59,13 @@ type Adapter interface {
 	// CreateSession stores a database session of an existing user.
 	CreateSession(ctx context.Context, s DatabaseSession) error
 	// GetSessionAndUser returns a session and its user in one round trip,
-	// expired or not (the caller checks Expires).
+	// expired or not (the caller checks Expires); a store whose records
+	// expire on their own, such as Redis, may report an expired session as
+	// ErrNotFound instead.
 	GetSessionAndUser(ctx context.Context, sessionToken string) (*DatabaseSession, *User, error)
 	// UpdateSession sets the expiry of the session with s.SessionToken; it
-	// never brings back a session that was deleted.
+	// never brings back a session that was deleted, and updating one that
+	// does not exist returns nil or ErrNotFound.
 	UpdateSession(ctx context.Context, s DatabaseSession) error
 	// DeleteSession deletes a session; deleting one that does not exist is
 	// not an error.
@@ -80,8 +83,8 @@ type Adapter interface {
 // sessions, for the server-side APIs that list and revoke them (Auth.js has
 // no equivalent). Every adapter of this module implements it.
 type SessionLister interface {
-	// ListSessions returns the user's sessions, expired ones included,
-	// soonest expiry first.
+	// ListSessions returns the user's sessions, soonest expiry first,
+	// with the expired ones the store still holds.
 	ListSessions(ctx context.Context, userID string) ([]DatabaseSession, error)
 	// DeleteSessions deletes every session of the user and returns how
 	// many there were.
