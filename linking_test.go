@@ -340,3 +340,42 @@ func TestDatabaseSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestLinkingNeedsTheSessionsEmail: with JWT sessions, a credentials
+// sign-in keeps the id Authorize returned, which here is also the id of a
+// stored user (Alice); a provider account added in that browser must not
+// be linked to Alice, whose email the token does not carry.
+func TestLinkingNeedsTheSessionsEmail(t *testing.T) {
+	var aliceID string
+	var mu sync.Mutex
+	s := newStoredSite(t, ginauth.ModeV5, ginauth.StrategyJWT, func(c *ginauth.Config) {
+		c.Providers[len(c.Providers)-1] = providers.Credentials{Authorize: func(context.Context, map[string]string, *authjs.Request) (*authjs.User, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return &authjs.User{ID: aliceID, Name: "Mallory", Email: "mallory@example.org"}, nil
+		}}
+	})
+	alice := browser()
+	s.wantSignedIn(alice, s.signIn(alice, "corp", "alice"), "Alice Liddell")
+	mu.Lock()
+	aliceID = s.userOf("corp", "alice").ID
+	mu.Unlock()
+
+	mallory := browser()
+	res, err := mallory.PostForm(s.origin+"/api/auth/callback/credentials", url.Values{"csrfToken": {s.csrf(mallory)}, "callbackUrl": {s.origin + "/dashboard"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if sub := s.subject(mallory); sub != aliceID {
+		t.Fatalf("the credentials session's sub is %q, want Authorize's id %q", sub, aliceID)
+	}
+	s.wantSignedIn(mallory, s.signIn(mallory, "other", "carol"), "User carol")
+	linked := s.userOf("other", "carol")
+	if linked == nil || linked.ID == aliceID {
+		t.Fatalf("other/carol linked to %+v: Alice's account was taken over", linked)
+	}
+	if sub := s.subject(mallory); sub != linked.ID {
+		t.Errorf("session sub %q, want the new user %q", sub, linked.ID)
+	}
+}

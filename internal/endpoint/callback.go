@@ -302,7 +302,8 @@ func (h *Handler) storedUser(r *request, p *provider, in signIn) (stored, error)
 }
 
 // currentUser returns the stored user already signed in on this request,
-// for linking a new account to it, or nil.
+// for linking a new account to it, or nil. A JWT session names its user by
+// "sub" alone, so it counts only when its "email" is the stored user's.
 func (h *Handler) currentUser(r *request) (*authjs.User, error) {
 	l, _, err := r.readSession()
 	if err != nil || l == nil {
@@ -316,10 +317,19 @@ func (h *Handler) currentUser(r *request) (*authjs.User, error) {
 		return nil, nil
 	}
 	u, err := h.o.Adapter.GetUser(r.ctx, sub)
-	if errors.Is(err, authjs.ErrNotFound) {
+	switch {
+	case errors.Is(err, authjs.ErrNotFound):
 		return nil, nil // a token from before the adapter, or of a deleted user
+	case err != nil:
+		return nil, err
 	}
-	return u, err
+	// With JWT sessions, credentials sign-ins keep the id Authorize
+	// returned, which may also be the id of another, stored user: the
+	// token is that user's only if it carries the user's email too.
+	if u.Email == "" || u.Email != l.Claims.String("email") {
+		return nil, nil
+	}
+	return u, nil
 }
 
 // fire runs an event handler, if any, and logs its error.
