@@ -22,9 +22,16 @@ import (
 //     ErrConflict: a second account with the same provider and provider
 //     account id, a second user with the same email, a second session,
 //     verification token or authenticator with the same key.
-//   - Empty strings and zero numbers are absent values (NULL in SQL): users
-//     without an email never collide, and GetUserByEmail("") is ErrNotFound.
-//   - Times keep at least whole seconds and come back as the same instants.
+//   - Empty optional fields (a user's name, email and image, an account's
+//     tokens, scope and expires_at 0, an authenticator's transports) are
+//     absent values (NULL in SQL): users without an email never collide,
+//     and GetUserByEmail("") is ErrNotFound. A lookup by a key the store
+//     cannot hold (invalid UTF-8, a NUL byte, longer than its column) is
+//     ErrNotFound too, never a failure.
+//   - Times keep at least whole seconds, truncated (never rounded up), and
+//     come back as the same instants.
+//   - No session, account or authenticator outlives its user, even when
+//     written while DeleteUser runs.
 //   - Lists of a user with no records are empty, not ErrNotFound.
 //   - Any other error is a failure of the store, which ginauth answers as a
 //     temporary outage (503 on protected routes), never as a missing
