@@ -646,3 +646,13 @@ func TestAuthorizeSeesFieldsButNotTheCSRFToken(t *testing.T) {
 		}
 	}
 }
+
+func TestStrategyString(t *testing.T) {
+	for s, want := range map[ginauth.Strategy]string{
+		ginauth.StrategyDefault: "default", ginauth.StrategyJWT: "jwt", ginauth.StrategyDatabase: "database", 7: "Strategy(7)",
+	} {
+		if got := s.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", int(s), got, want)
+		}
+	}
+}

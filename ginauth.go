@@ -226,6 +226,20 @@ const (
 	StrategyDatabase
 )
 
+// String returns "default", "jwt" or "database", as Auth.js names the
+// strategies.
+func (s Strategy) String() string {
+	switch s {
+	case StrategyDefault:
+		return "default"
+	case StrategyJWT:
+		return "jwt"
+	case StrategyDatabase:
+		return "database"
+	}
+	return fmt.Sprintf("Strategy(%d)", int(s))
+}
+
 // SessionStore keeps a session's value in the browser by other means than
 // ginauth's own cookie (see SessionConfig.Store). It is called in the
 // request, before the response is written.

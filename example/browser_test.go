@@ -104,11 +104,12 @@ func TestBrowserOIDC(t *testing.T) {
 				t.Fatalf("oauthProviders: %d providers, want the OIDC one", len(extra))
 			}
 			var logs oidctest.SyncBuffer
-			auth, err := newAuth(appURL, devSecret, mode, slog.New(slog.NewTextHandler(&logs, nil)), extra...)
+			auth, d, err := newAuth(t.Context(), settings{URL: appURL, Secret: devSecret, Mode: mode, Store: testStore(t).Adapter,
+				Logger: slog.New(slog.NewTextHandler(&logs, nil)), Extra: extra})
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := &http.Server{Handler: newRouter(auth), ReadHeaderTimeout: 10 * time.Second}
+			srv := &http.Server{Handler: newRouter(auth, d), ReadHeaderTimeout: 10 * time.Second}
 			go srv.Serve(ln)
 			t.Cleanup(func() {
 				srv.Close()
@@ -225,11 +226,12 @@ func oidcAccountGetsNoDemoRole(t *testing.T, mode ginauth.Mode) {
 	defer srv.Close()
 	op := oidctest.Start(t, oidctest.Options{RedirectURIs: []string{srv.URL + "/api/auth/callback/oidc"}})
 	env := map[string]string{"OIDC_ISSUER": op.Issuer(), "OIDC_CLIENT_ID": op.ClientID(), "OIDC_CLIENT_SECRET": op.ClientSecret()}
-	auth, err := newAuth(srv.URL, devSecret, mode, slog.New(slog.DiscardHandler), oauthProviders(func(k string) string { return env[k] })...)
+	auth, d, err := newAuth(t.Context(), settings{URL: srv.URL, Secret: devSecret, Mode: mode, Store: testStore(t).Adapter,
+		Logger: slog.New(slog.DiscardHandler), Extra: oauthProviders(func(k string) string { return env[k] })})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = newRouter(auth)
+	srv.Config.Handler = newRouter(auth, d)
 
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -1,13 +1,26 @@
 // Command example is a small Gin application protected by ginauth. It runs
 // with no configuration: `go run ./example`, then open http://localhost:8080
-// and sign in as alice / wonderland.
+// and sign in as alice / wonderland. Its users, accounts and sessions live
+// in a SQLite database it creates under ./data.
+//
+// Flags:
+//
+//	-data DIR   directory of the SQLite database (default $DATA_DIR, or ./data)
 //
 // Environment (all optional):
 //
-//	PORT         listen port (default 8080)
-//	AUTH_SECRET  session secret, at least 32 bytes (default: a development secret)
-//	AUTH_URL     public origin (default http://localhost:$PORT)
-//	AUTH_MODE    "v4" for the NextAuth.js v4 dialect (default v5)
+//	PORT                   listen port (default 8080)
+//	AUTH_SECRET            session secret, at least 32 bytes (default: a development secret)
+//	AUTH_URL               public origin (default http://localhost:$PORT)
+//	AUTH_MODE              "v4" for the NextAuth.js v4 dialect (default v5)
+//	AUTH_SESSION_STRATEGY  "jwt" (default: an encrypted cookie a Next.js app
+//	                       with the same secret reads too) or "database"
+//	                       (revocable sessions kept in the store)
+//	DATA_DIR               directory of the SQLite database (default ./data)
+//	DATABASE_URL           postgres://… : keep users and sessions in PostgreSQL,
+//	                       in @auth/pg-adapter's tables, instead of SQLite
+//	REDIS_URL              redis://… : keep them in Redis, as
+//	                       @auth/unstorage-adapter does (when DATABASE_URL is unset)
 //
 // Sign-in with an OpenID Connect provider is added when these are set, with
 // the redirect URI $AUTH_URL/api/auth/callback/oidc registered at the provider:
@@ -24,11 +37,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -43,27 +60,76 @@ import (
 // can forge sessions for an app using it: never deploy with it.
 const devSecret = "development-secret-do-not-use-in-production"
 
-// demoUser is the account shown on the sign-in page.
+// demoUser is a demo account of the password form.
 type demoUser struct {
-	user authjs.User
+	user authjs.User // the stored user
 	role string
-	hash []byte
+	hash []byte // bcrypt hash of the password
 }
 
-func newDemoUsers() map[string]demoUser {
-	// Passwords are stored as bcrypt hashes at bcrypt's default cost, as a
-	// real user table would.
-	hash := func(pw string) []byte {
-		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
-		if err != nil {
-			panic(err)
+// demo holds the demo accounts shown on the sign-in page.
+type demo struct {
+	byLogin map[string]demoUser // login name → account
+	roles   map[string]string   // stored user id → role
+	dummy   []byte              // a hash to compare against for unknown logins
+}
+
+// seedDemo makes sure the demo accounts exist in the store and returns
+// them. Their roles are keyed by the stored user id, which every session
+// names (the JWT's sub or the database session's user), whatever the
+// strategy.
+func seedDemo(ctx context.Context, store authjs.Adapter) (*demo, error) {
+	// Passwords are kept as bcrypt hashes at bcrypt's default cost, as a
+	// real user table would keep them.
+	hash := func(pw string) ([]byte, error) { return bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost) }
+	d := &demo{byLogin: map[string]demoUser{}, roles: map[string]string{}}
+	var err error
+	if d.dummy, err = hash("dummy"); err != nil {
+		return nil, err
+	}
+	for _, a := range []struct{ login, password, name, email, role string }{
+		{"alice", "wonderland", "Alice Liddell", "alice@example.org", "admin"},
+		{"bob", "canwefixit", "Bob Builder", "bob@example.org", "user"},
+	} {
+		u, err := store.GetUserByEmail(ctx, a.email)
+		if errors.Is(err, authjs.ErrNotFound) {
+			u, err = store.CreateUser(ctx, authjs.User{Name: a.name, Email: a.email})
+			if errors.Is(err, authjs.ErrConflict) { // another process created it first
+				u, err = store.GetUserByEmail(ctx, a.email)
+			}
 		}
-		return h
+		if err != nil {
+			return nil, fmt.Errorf("demo account %s: %w", a.login, err)
+		}
+		h, err := hash(a.password)
+		if err != nil {
+			return nil, err
+		}
+		d.byLogin[a.login] = demoUser{user: *u, role: a.role, hash: h}
+		d.roles[u.ID] = a.role
 	}
-	return map[string]demoUser{
-		"alice": {authjs.User{ID: "1", Name: "Alice Liddell", Email: "alice@example.com"}, "admin", hash("wonderland")},
-		"bob":   {authjs.User{ID: "2", Name: "Bob Builder", Email: "bob@example.com"}, "user", hash("canwefixit")},
+	return d, nil
+}
+
+// authorize checks a login and password of the password form.
+func (d *demo) authorize(_ context.Context, c map[string]string, _ *authjs.Request) (*authjs.User, error) {
+	u, ok := d.byLogin[c["username"]]
+	if !ok {
+		// Spend the time a wrong password takes, so that the answer's
+		// delay does not tell which logins exist.
+		bcrypt.CompareHashAndPassword(d.dummy, []byte(c["password"]))
+		return nil, nil
 	}
+	if bcrypt.CompareHashAndPassword(u.hash, []byte(c["password"])) != nil {
+		return nil, nil
+	}
+	user := u.user
+	return &user, nil
+}
+
+// isAdmin admits the sessions of users with the admin role.
+func (d *demo) isAdmin(_ *gin.Context, t authjs.Claims) bool {
+	return d.roles[t.Subject()] == "admin"
 }
 
 // oauthProviders returns the OAuth and OpenID Connect providers configured
@@ -84,20 +150,43 @@ func oauthProviders(getenv func(string) string) []providers.Provider {
 	return ps
 }
 
-// newAuth configures ginauth for the example: the demo accounts' password
-// form, then the extra providers.
-func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger, extra ...providers.Provider) (*ginauth.Auth, error) {
-	users := newDemoUsers()
-	roles := map[string]string{}
-	for _, u := range users {
-		roles[u.user.ID] = u.role
+// settings configure the example.
+type settings struct {
+	URL      string
+	Secret   string
+	Mode     ginauth.Mode
+	Strategy ginauth.Strategy
+	Store    authjs.Adapter
+	Logger   *slog.Logger
+	Extra    []providers.Provider // providers beside the password form
+}
+
+// parseStrategy reads AUTH_SESSION_STRATEGY.
+func parseStrategy(s string) (ginauth.Strategy, error) {
+	switch s {
+	case "", "jwt":
+		// JWT is the example's default, so that a Next.js or Nuxt front
+		// end with the same secret can read its cookie.
+		return ginauth.StrategyJWT, nil
+	case "database":
+		return ginauth.StrategyDatabase, nil
 	}
-	// dummy keeps the time of a failed lookup close to a wrong password.
-	dummy, _ := bcrypt.GenerateFromPassword([]byte("dummy"), bcrypt.DefaultCost)
-	return ginauth.New(ginauth.Config{
-		Secret: secret,
-		URL:    url,
-		Mode:   mode,
+	return 0, fmt.Errorf("AUTH_SESSION_STRATEGY %q: want jwt or database", s)
+}
+
+// newAuth configures ginauth for the example: the demo accounts' password
+// form, then the extra providers, with users and accounts in the store.
+func newAuth(ctx context.Context, s settings) (*ginauth.Auth, *demo, error) {
+	d, err := seedDemo(ctx, s.Store)
+	if err != nil {
+		return nil, nil, err
+	}
+	auth, err := ginauth.New(ginauth.Config{
+		Secret:  s.Secret,
+		URL:     s.URL,
+		Mode:    s.Mode,
+		Adapter: s.Store,
+		Session: ginauth.SessionConfig{Strategy: s.Strategy},
 		Providers: append([]providers.Provider{
 			providers.Credentials{
 				Name: "Password",
@@ -105,33 +194,15 @@ func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger, extra .
 					{Name: "username", Label: "Username", Type: "text", Placeholder: "alice"},
 					{Name: "password", Label: "Password", Type: "password"},
 				},
-				Authorize: func(_ context.Context, c map[string]string, _ *authjs.Request) (*authjs.User, error) {
-					u, ok := users[c["username"]]
-					if !ok {
-						bcrypt.CompareHashAndPassword(dummy, []byte(c["password"]))
-						return nil, nil
-					}
-					if bcrypt.CompareHashAndPassword(u.hash, []byte(c["password"])) != nil {
-						return nil, nil
-					}
-					return &u.user, nil
-				},
+				Authorize: d.authorize,
 			},
-		}, extra...),
+		}, s.Extra...),
 		Callbacks: authjs.Callbacks{
-			// Put the user's id and role into the token at sign-in ...
-			JWT: func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
-				// Roles belong to the demo accounts only: an account at
-				// another provider may have the same id.
-				if p.Trigger == authjs.TriggerSignIn && p.Account != nil && p.Account.Type == authjs.TypeCredentials {
-					p.Token["role"] = roles[p.User.ID]
-				}
-				return p.Token, nil
-			},
-			// ... and expose them in the session.
+			// Expose the user's id and role in the session.
 			Session: func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
-				p.Session.User.Extra = map[string]any{"id": p.Token.Subject()}
-				if role := p.Token.String("role"); role != "" {
+				id := p.Token.Subject()
+				p.Session.User.Extra = map[string]any{"id": id}
+				if role := d.roles[id]; role != "" {
 					p.Session.User.Extra["role"] = role
 				}
 				return p.Session, nil
@@ -139,12 +210,16 @@ func newAuth(url, secret string, mode ginauth.Mode, logger *slog.Logger, extra .
 		},
 		Brand:      ginauth.Brand{Name: "ginauth example", Color: "#0f766e"},
 		SignInHint: "Demo accounts: alice / wonderland (admin), bob / canwefixit (user).",
-		Logger:     logger,
+		Logger:     s.Logger,
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return auth, d, nil
 }
 
 // newRouter builds the example application.
-func newRouter(auth *ginauth.Auth) *gin.Engine {
+func newRouter(auth *ginauth.Auth, d *demo) *gin.Engine {
 	r := gin.New()
 	r.Use(gin.Recovery(), securityHeaders)
 	// The endpoints under /api/auth; the session readable on every route.
@@ -175,7 +250,7 @@ func newRouter(auth *ginauth.Auth) *gin.Engine {
 		render(c, http.StatusOK, accountPage, gin.H{"Session": s, "Base": auth.BasePath()})
 	})
 
-	admin := r.Group("/admin", auth.RequireAuth(ginauth.RedirectToSignIn(), ginauth.WithRoles("admin")))
+	admin := r.Group("/admin", auth.RequireAuth(ginauth.RedirectToSignIn(), ginauth.WithCheck(d.isAdmin)))
 	admin.GET("", func(c *gin.Context) {
 		s, _ := ginauth.Session(c)
 		render(c, http.StatusOK, adminPage, gin.H{"Session": s, "Base": auth.BasePath()})
@@ -204,45 +279,73 @@ func render(c *gin.Context, status int, t *template.Template, data any) {
 }
 
 func main() {
+	dataDir := flag.String("data", envOr("DATA_DIR", "data"), "directory of the SQLite database")
+	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(*dataDir, logger); err != nil {
+		logger.Error("example stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run serves the example until SIGINT or SIGTERM.
+func run(dataDir string, logger *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	port := envOr("PORT", "8080")
-	url := envOr("AUTH_URL", "http://localhost:"+port)
-	secret := os.Getenv("AUTH_SECRET")
-	if secret == "" {
-		secret = devSecret
+	s := settings{URL: envOr("AUTH_URL", "http://localhost:"+port), Secret: os.Getenv("AUTH_SECRET"), Mode: ginauth.ModeV5, Logger: logger}
+	if s.Secret == "" {
+		s.Secret = devSecret
 		logger.Warn("AUTH_SECRET is not set: using the built-in development secret. Anyone can forge sessions with it; set AUTH_SECRET (openssl rand -base64 32) before deploying.")
 	}
-	mode := ginauth.ModeV5
 	if os.Getenv("AUTH_MODE") == "v4" {
-		mode = ginauth.ModeV4
+		s.Mode = ginauth.ModeV4
 	}
-	extra := oauthProviders(os.Getenv)
-	for _, p := range extra {
-		info := p.Info()
-		logger.Info("sign-in provider", "id", info.ID, "name", info.Name, "redirect_uri", url+"/api/auth/callback/"+info.ID)
+	var err error
+	if s.Strategy, err = parseStrategy(os.Getenv("AUTH_SESSION_STRATEGY")); err != nil {
+		return err
 	}
-	auth, err := newAuth(url, secret, mode, logger, extra...)
+	openCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	store, err := openStore(openCtx, os.Getenv, dataDir)
+	cancel()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return err
+	}
+	defer store.Close()
+	s.Store = store.Adapter
+	s.Extra = oauthProviders(os.Getenv)
+	for _, p := range s.Extra {
+		info := p.Info()
+		logger.Info("sign-in provider", "id", info.ID, "name", info.Name, "redirect_uri", s.URL+"/api/auth/callback/"+info.ID)
+	}
+	auth, d, err := newAuth(ctx, s)
+	if err != nil {
+		return err
 	}
 	gin.SetMode(gin.ReleaseMode)
 	// Every phase of a connection is bounded, so that slow or idle clients
 	// cannot hold connections and memory forever.
 	srv := &http.Server{
 		Addr:              ":" + port,
-		Handler:           newRouter(auth),
+		Handler:           newRouter(auth, d),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
-	logger.Info("example listening", "url", url, "mode", mode.String())
-	if err := srv.ListenAndServe(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	logger.Info("example listening", "url", s.URL, "mode", s.Mode.String(), "sessions", s.Strategy.String(), "store", store.Name)
+	served := make(chan error, 1)
+	go func() { served <- srv.ListenAndServe() }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
 	}
+	// Let requests in flight finish before the store closes.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
 }
 
 func envOr(k, def string) string {
