@@ -138,7 +138,7 @@ func (s *state) buildSession(c *gin.Context) *authjs.Session {
 	if l == nil {
 		return nil
 	}
-	sess := authjs.SessionFromClaims(l.Claims, l.Expires)
+	sess := l.Session()
 	cb := s.auth.cfg.Callbacks.Session
 	if cb == nil {
 		return sess

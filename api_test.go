@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/adapters/memory"
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/jwe"
 	"github.com/ginauth/ginauth/providers"
@@ -654,5 +655,48 @@ func TestStrategyString(t *testing.T) {
 		if got := s.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", int(s), got, want)
 		}
+	}
+}
+
+// nullingStore is a store whose absent user fields are NULL.
+type nullingStore struct{ *memory.Store }
+
+func (nullingStore) UserFieldsNullable() bool { return true }
+
+// TestNullUserFields: with a store whose absent fields are NULL, a
+// database session's user has "image": null where it has no image, in
+// the session answer and in Session(c), as Auth.js answers over an SQL
+// adapter; JWT sessions leave the field out.
+func TestNullUserFields(t *testing.T) {
+	for _, strategy := range []ginauth.Strategy{ginauth.StrategyDatabase, ginauth.StrategyJWT} {
+		t.Run(strategy.String(), func(t *testing.T) {
+			a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
+				c.Adapter = nullingStore{memory.New()}
+				c.Session.Strategy = strategy
+			})
+			a.signIn("bob", "builder", "/")
+			want := `{"user":{"name":"Bob","email":"bob@example.com"},`
+			if strategy == ginauth.StrategyDatabase {
+				want = `{"user":{"name":"Bob","email":"bob@example.com","image":null},`
+			}
+			if got := a.do(http.MethodGet, "/api/auth/session", nil); !strings.HasPrefix(got.body, want) {
+				t.Errorf("session %s, want %s…", got.body, want)
+			}
+			r := gin.New()
+			r.Use(a.auth.Middleware())
+			r.GET("/s", func(c *gin.Context) {
+				s, _ := ginauth.Session(c)
+				c.JSON(http.StatusOK, s)
+			})
+			req := httptest.NewRequest(http.MethodGet, a.srv.URL+"/s", nil)
+			for _, ck := range a.client.Jar.Cookies(req.URL) {
+				req.AddCookie(ck)
+			}
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, req)
+			if !strings.HasPrefix(w.Body.String(), want) {
+				t.Errorf("Session(c) %s, want %s…", w.Body.String(), want)
+			}
+		})
 	}
 }

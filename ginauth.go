@@ -448,7 +448,9 @@ func (a *Auth) variant(secrets []string, secure bool) (*session.Variant, error) 
 	}
 	var store session.Store = &session.JWT{Codec: codec, MaxAge: cfg.Session.MaxAge, Now: cfg.Now}
 	if cfg.Session.Strategy == StrategyDatabase {
-		store = &session.Database{Adapter: cfg.Adapter, MaxAge: cfg.Session.MaxAge, UpdateAge: cfg.Session.UpdateAge, Now: cfg.Now}
+		nullable, _ := cfg.Adapter.(authjs.NullUserFields)
+		store = &session.Database{Adapter: cfg.Adapter, MaxAge: cfg.Session.MaxAge, UpdateAge: cfg.Session.UpdateAge, Now: cfg.Now,
+			Nulls: nullable != nil && nullable.UserFieldsNullable()}
 	}
 	return &session.Variant{
 		Names:  names,

@@ -98,6 +98,16 @@ type SessionLister interface {
 	DeleteSessions(ctx context.Context, userID string) (int, error)
 }
 
+// NullUserFields is implemented by adapters that keep a user's absent
+// name, email and image as NULL, as SQL databases do. Auth.js answers a
+// database session of such a user with "image": null (and so on) where it
+// leaves the field out for other stores; ginauth's session answer and
+// Session(c) follow the same rule when the adapter reports true.
+type NullUserFields interface {
+	// UserFieldsNullable reports whether absent user fields are NULL.
+	UserFieldsNullable() bool
+}
+
 // WebAuthnAdapter is implemented by adapters that keep passkeys, with
 // @auth/core's optional WebAuthn methods.
 type WebAuthnAdapter interface {

@@ -175,24 +175,28 @@ type SessionUser struct {
 	Name  string
 	Email string
 	Image string
+	// Nulls writes an empty Name, Email or Image as null instead of
+	// leaving it out, as Auth.js answers for a user read from an SQL
+	// store, whose absent fields are NULL (see NullUserFields).
+	Nulls bool
 	// Extra holds fields a Session callback adds to the user (for example
 	// "id" or "role"); they are marshalled beside name, email and image,
 	// which they cannot replace.
 	Extra map[string]any
 }
 
-// MarshalJSON writes {"name","email","image"} (each only when not empty)
-// followed by the Extra fields in key order.
+// MarshalJSON writes {"name","email","image"} (each only when not empty,
+// or as null when empty and Nulls is set) followed by the Extra fields in
+// key order.
 func (u SessionUser) MarshalJSON() ([]byte, error) {
 	fields := make([]field, 0, 3+len(u.Extra))
-	if u.Name != "" {
-		fields = append(fields, field{"name", u.Name})
-	}
-	if u.Email != "" {
-		fields = append(fields, field{"email", u.Email})
-	}
-	if u.Image != "" {
-		fields = append(fields, field{"image", u.Image})
+	for _, f := range [...]struct{ name, value string }{{"name", u.Name}, {"email", u.Email}, {"image", u.Image}} {
+		switch {
+		case f.value != "":
+			fields = append(fields, field{f.name, f.value})
+		case u.Nulls:
+			fields = append(fields, field{f.name, nil})
+		}
 	}
 	return marshalObject(fields, u.Extra, "name", "email", "image")
 }

@@ -20,6 +20,9 @@ func TestSessionJSON(t *testing.T) {
 			Expires: exp,
 			Extra:   map[string]any{"accessToken": "t", "expires": "forged", "user": "forged"},
 		}, `{"user":{"name":"A","image":"i","id":"1","role":"admin"},"expires":"2026-12-23T07:24:42.336Z","accessToken":"t"}`},
+		{"nulls for an SQL store's absent fields", Session{
+			User: &SessionUser{Name: "Bob", Nulls: true, Extra: map[string]any{"image": "forged"}}, Expires: exp,
+		}, `{"user":{"name":"Bob","email":null,"image":null},"expires":"2026-12-23T07:24:42.336Z"}`},
 		{"no user", Session{Expires: exp.In(time.FixedZone("X", 3600))}, `{"expires":"2026-12-23T07:24:42.336Z"}`},
 	}
 	for _, tt := range tests {

@@ -138,6 +138,7 @@ var (
 	_ authjs.Adapter         = (*Store)(nil)
 	_ authjs.SessionLister   = (*Store)(nil)
 	_ authjs.WebAuthnAdapter = (*Store)(nil)
+	_ authjs.NullUserFields  = (*Store)(nil)
 )
 
 // Open connects to the database at url (a PostgreSQL URL or key=value
@@ -204,6 +205,11 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
+
+// UserFieldsNullable reports true: absent user fields are NULL, and
+// database sessions answer them as null, as Auth.js does over
+// @auth/pg-adapter.
+func (s *Store) UserFieldsNullable() bool { return true }
 
 // Pool returns the store's connection pool.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

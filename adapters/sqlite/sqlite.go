@@ -147,6 +147,7 @@ var (
 	_ authjs.Adapter         = (*Store)(nil)
 	_ authjs.SessionLister   = (*Store)(nil)
 	_ authjs.WebAuthnAdapter = (*Store)(nil)
+	_ authjs.NullUserFields  = (*Store)(nil)
 )
 
 // isMemory reports whether path names an in-memory database, whose data
@@ -251,6 +252,11 @@ func newStore(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 
 // Close releases the prepared statements and, for a Store made by Open,
 // closes the database.
+// UserFieldsNullable reports true: absent user fields are NULL, and
+// database sessions answer them as null, as Auth.js does over its SQL
+// adapters.
+func (s *Store) UserFieldsNullable() bool { return true }
+
 func (s *Store) Close() error {
 	err := s.st.close()
 	if s.ownDB {

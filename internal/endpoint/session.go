@@ -123,7 +123,7 @@ func (h *Handler) refreshDatabaseSession(r *request, db *session.Database, l *se
 		return nil
 	}
 	sess, ok := h.shapeSession(r, authjs.SessionParams{
-		Session: authjs.SessionFromClaims(l.Claims, l.Expires), Token: l.Claims.Clone(), User: l.User,
+		Session: l.Session(), Token: l.Claims.Clone(), User: l.User,
 		Trigger: trigger, NewSession: data,
 	})
 	if !ok {

@@ -47,6 +47,18 @@ type Loaded struct {
 	User *authjs.User
 	// Expires is when the session ends.
 	Expires time.Time
+	// Nulls: the user's empty fields are null in the session (a database
+	// session from a store whose absent fields are NULL).
+	Nulls bool
+}
+
+// Session builds the default session, before any Session callback.
+func (l *Loaded) Session() *authjs.Session {
+	s := authjs.SessionFromClaims(l.Claims, l.Expires)
+	if l.Nulls && s.User != nil {
+		s.User.Nulls = true
+	}
+	return s
 }
 
 // Store is a session strategy.
@@ -110,6 +122,8 @@ type Database struct {
 	// UpdateAge how often at most it is extended (Auth.js's updateAge).
 	MaxAge, UpdateAge time.Duration
 	Now               func() time.Time
+	// Nulls: the adapter keeps absent user fields as NULL.
+	Nulls bool
 }
 
 // Database reports true.
@@ -152,7 +166,7 @@ func (d *Database) Load(ctx context.Context, value string) (*Loaded, error) {
 			claims[k] = v
 		}
 	}
-	return &Loaded{Value: value, Claims: claims, User: u, Expires: s.Expires}, nil
+	return &Loaded{Value: value, Claims: claims, User: u, Expires: s.Expires, Nulls: d.Nulls}, nil
 }
 
 // Extend pushes the session's expiry to now + MaxAge when it was last
