@@ -25,9 +25,11 @@ type switchable struct {
 	*memory.Store
 	down  atomic.Bool
 	calls atomic.Int64 // calls made while down
+	total atomic.Int64 // every call
 }
 
 func (s *switchable) fail() error {
+	s.total.Add(1)
 	if s.down.Load() {
 		s.calls.Add(1)
 		return errUnreachable
@@ -250,6 +252,21 @@ func TestStoreOutage(t *testing.T) {
 			t.Errorf("sign-in after the outage: %d to %q", res.status, res.header.Get("Location"))
 		}
 	})
+}
+
+// TestOneRoundTrip: a protected route with a database session costs one
+// call to the store, however often the handler reads the session.
+func TestOneRoundTrip(t *testing.T) {
+	store := &switchable{Store: memory.New()}
+	a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) { c.Adapter = store })
+	a.signIn("alice", "wonderland", "/")
+	store.total.Store(0)
+	if got := a.get("/api/protected"); got.status != http.StatusOK {
+		t.Fatalf("protected: %d %s", got.status, got.body)
+	}
+	if n := store.total.Load(); n != 1 {
+		t.Errorf("%d store calls for one protected request, want 1 (GetSessionAndUser)", n)
+	}
 }
 
 // TestStoreOutageJWT: with JWT sessions and an adapter, reading a session
