@@ -7,7 +7,11 @@
 // talk to it unchanged. Sessions are encrypted JWTs that are wire-compatible
 // with Auth.js v5 (the default) and NextAuth.js v4 (Config.Mode = ModeV4):
 // a Next.js or Nuxt front end sharing the secret reads ginauth's sessions and
-// ginauth reads theirs.
+// ginauth reads theirs. With an Adapter (the stores under adapters/: SQLite,
+// PostgreSQL, Redis), users and provider accounts are stored and linked as
+// Auth.js links them, and sessions may be database sessions instead:
+// revocable at once, shared with an Auth.js application on the same
+// database (SessionConfig.Strategy).
 //
 // Middleware makes the session readable in the handlers after it:
 // Session(c) returns it and Token(c) the token's claims, read from the
@@ -153,7 +157,8 @@ type Config struct {
 	Adapter authjs.Adapter
 	// Callbacks customise sign-in, redirects, the token and the session.
 	Callbacks authjs.Callbacks
-	// Events are notified of sign-ins, sign-outs and session reads.
+	// Events are notified of sign-ins, sign-outs, session reads and, with
+	// an Adapter, of users created or updated and accounts linked.
 	Events authjs.Events
 	// Pages replace the built-in pages with the application's own.
 	Pages Pages

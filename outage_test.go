@@ -5,14 +5,19 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
 	"github.com/ginauth/ginauth/adapters/memory"
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/providers"
 )
 
 // errUnreachable is what a store that lost its database returns; its text
@@ -296,5 +301,47 @@ func TestStoreOutageJWT(t *testing.T) {
 	}
 	if n := store.calls.Load(); n != 0 {
 		t.Errorf("%d calls reached the store", n)
+	}
+}
+
+// brokenStore is a SessionStore that cannot be read.
+type brokenStore struct{}
+
+var errBrokenStore = errors.New("session backend unreachable")
+
+func (brokenStore) Get(*gin.Context) (string, error)          { return "", errBrokenStore }
+func (brokenStore) Set(*gin.Context, string, time.Time) error { return errBrokenStore }
+func (brokenStore) Delete(*gin.Context) error                 { return errBrokenStore }
+
+// TestSessionStoreOutage: a SessionStore that fails makes the session
+// unavailable (503 behind RequireAuth, SessionError wraps
+// ErrSessionUnavailable), not absent.
+func TestSessionStoreOutage(t *testing.T) {
+	auth, err := ginauth.New(ginauth.Config{
+		Secret: testSecret, URL: "http://localhost:8080",
+		Providers: []providers.Provider{providers.Credentials{Authorize: authorize}},
+		Session:   ginauth.SessionConfig{Store: brokenStore{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(auth.Middleware())
+	var sessErr error
+	r.GET("/open", func(c *gin.Context) {
+		_, ok := ginauth.Session(c)
+		sessErr = ginauth.SessionError(c)
+		c.String(http.StatusOK, "%v", ok)
+	})
+	r.GET("/protected", auth.RequireAuth(), func(c *gin.Context) { c.String(http.StatusOK, "in") })
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/protected", nil))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("protected with a failing SessionStore: %d %s", w.Code, w.Body)
+	}
+	w = httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/open", nil))
+	if w.Body.String() != "false" || !errors.Is(sessErr, ginauth.ErrSessionUnavailable) || !errors.Is(sessErr, errBrokenStore) {
+		t.Errorf("open route: %s, SessionError %v", w.Body, sessErr)
 	}
 }

@@ -15,14 +15,14 @@ import (
 // storeCarrier keeps session values in a SessionStore.
 type storeCarrier struct{ s SessionStore }
 
-func (k storeCarrier) Value(c *gin.Context, _ *session.Variant) (string, bool) {
+// Value reads the value; a SessionStore that fails is unavailable, as a
+// failing Adapter is (RequireAuth answers 503), never a signed-out user.
+func (k storeCarrier) Value(c *gin.Context, _ *session.Variant) (string, bool, error) {
 	v, err := k.s.Get(c)
 	if err != nil {
-		// An unreadable store session is no session; the store logs or
-		// reports its own failures.
-		return "", true
+		return "", true, fmt.Errorf("ginauth: reading the session store: %w", err)
 	}
-	return v, v != ""
+	return v, v != "", nil
 }
 
 func (k storeCarrier) Set(c *gin.Context, _ *session.Variant, value string, expires time.Time) ([]cookies.Cookie, error) {

@@ -20,8 +20,10 @@ import (
 //     store's format). Deleting what does not exist is not an error.
 //   - A write that would duplicate a unique key returns an error matching
 //     ErrConflict: a second account with the same provider and provider
-//     account id, a second user with the same email, a second session,
-//     verification token or authenticator with the same key.
+//     account id, a second user with the same email, a second session or
+//     authenticator with the same key. (A second verification token with
+//     the same identifier and hash, which random tokens make impossible in
+//     practice, may be refused or replace the first.)
 //   - Empty optional fields (a user's name, email and image, an account's
 //     tokens, scope and expires_at 0, an authenticator's transports) are
 //     absent values (NULL in SQL): users without an email never collide,

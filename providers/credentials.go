@@ -30,8 +30,13 @@ type Credentials struct {
 	// with ==, and spend the same time on unknown users.
 	//
 	// With the database session strategy the session belongs to a user of
-	// the Adapter: the one whose ID the returned user has, else the one this
-	// provider's account links to it, else a new one (see the README).
+	// the Adapter: the one this provider's account (provider ID, returned
+	// user's ID) is linked to; else the stored user with the returned ID
+	// and the same email, to which the account is then linked; else a new
+	// user with the account linked, created as a first OAuth sign-in is
+	// (an email another user has fails with OAuthAccountNotLinked unless
+	// AllowDangerousEmailAccountLinking). With the JWT strategy nothing is
+	// stored, as in Auth.js: the token's sub is the returned ID.
 	Authorize func(ctx context.Context, credentials map[string]string, r *authjs.Request) (*authjs.User, error)
 	// AllowDangerousEmailAccountLinking lets a first database-session
 	// sign-in link to an existing user of the Adapter with the same email

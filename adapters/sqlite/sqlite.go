@@ -250,13 +250,13 @@ func newStore(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close releases the prepared statements and, for a Store made by Open,
-// closes the database.
 // UserFieldsNullable reports true: absent user fields are NULL, and
 // database sessions answer them as null, as Auth.js does over its SQL
 // adapters.
 func (s *Store) UserFieldsNullable() bool { return true }
 
+// Close releases the prepared statements and, for a Store made by Open,
+// closes the database.
 func (s *Store) Close() error {
 	err := s.st.close()
 	if s.ownDB {

@@ -28,7 +28,10 @@ func (h *Handler) signOut(r *request) {
 		r.follow(h.d.CSRFFailed(r.site, "/signout"))
 		return
 	}
-	value, _ := h.o.Carrier.Value(r.c, r.v)
+	value, _, err := h.o.Carrier.Value(r.c, r.v)
+	if err != nil {
+		h.log(r.ctx, "reading the session at sign-out", err)
+	}
 	if value != "" {
 		l, err := r.v.Store.Load(r.ctx, value)
 		switch {

@@ -199,8 +199,8 @@ func (d *Database) Revoke(ctx context.Context, value string) error {
 type Carrier interface {
 	// Value returns the request's session value for variant v; present
 	// reports whether the request carries one at all (an empty or broken
-	// one included).
-	Value(c *gin.Context, v *Variant) (value string, present bool)
+	// one included); an error is a failure of the carrier itself.
+	Value(c *gin.Context, v *Variant) (value string, present bool, err error)
 	// Set keeps value until expires; it returns the cookies the response
 	// must set, or sets what it needs itself.
 	Set(c *gin.Context, v *Variant, value string, expires time.Time) ([]cookies.Cookie, error)
@@ -217,8 +217,9 @@ type Cookies struct {
 }
 
 // Value reads the session cookie, reassembled from its chunks.
-func (k Cookies) Value(c *gin.Context, v *Variant) (string, bool) {
-	return cookies.ReadChunked(c.Request, v.Names.Session)
+func (k Cookies) Value(c *gin.Context, v *Variant) (string, bool, error) {
+	value, present := cookies.ReadChunked(c.Request, v.Names.Session)
+	return value, present, nil
 }
 
 // Set returns the cookies that store value, deleting stale chunks.
@@ -240,7 +241,10 @@ func (k Cookies) Clear(c *gin.Context, v *Variant) ([]cookies.Cookie, error) {
 func Read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l *Loaded, present bool, err error) {
 	ctx := c.Request.Context()
 	for _, v := range variants {
-		value, sent := carrier.Value(c, v)
+		value, sent, err := carrier.Value(c, v)
+		if err != nil {
+			return nil, true, err
+		}
 		present = present || sent
 		if value == "" {
 			continue
