@@ -3,6 +3,7 @@ package ginauth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -25,6 +26,8 @@ type storedSite struct {
 	mu     sync.Mutex
 	events []string
 	jwt    []authjs.JWTParams
+	// signInUsers are the ids of the users the SignIn callback saw.
+	signInUsers []string
 }
 
 func (s *storedSite) record(e string) {
@@ -49,6 +52,13 @@ func newStoredSite(t *testing.T, mode ginauth.Mode, strategy ginauth.Strategy, e
 		trusted := c.Providers[0].(providers.OAuth)
 		trusted.ID, trusted.Name, trusted.AllowDangerousEmailAccountLinking = "trusted", "Trusted", true
 		c.Providers = append(c.Providers, trusted, providers.Credentials{Authorize: authorize})
+		signIn := c.Callbacks.SignIn
+		c.Callbacks.SignIn = func(ctx context.Context, p authjs.SignInParams) error {
+			s.mu.Lock()
+			s.signInUsers = append(s.signInUsers, p.User.ID)
+			s.mu.Unlock()
+			return signIn(ctx, p)
+		}
 		jwt := c.Callbacks.JWT
 		c.Callbacks.JWT = func(ctx context.Context, p authjs.JWTParams) (authjs.Claims, error) {
 			if p.Trigger != authjs.TriggerNone {
@@ -169,6 +179,12 @@ func accountLinking(t *testing.T, s *storedSite) {
 	}
 	if got, want := s.takeEvents(), []string{"signIn:corp:" + u.ID + ":old"}; !slices.Equal(got, want) {
 		t.Errorf("events %q, want %q", got, want)
+	}
+	s.mu.Lock()
+	seen := s.signInUsers[len(s.signInUsers)-1]
+	s.mu.Unlock()
+	if seen != u.ID {
+		t.Errorf("the SignIn callback saw user %q, want the stored user %q", seen, u.ID)
 	}
 
 	// Row 3: an unknown account while signed in: linked to the signed-in
@@ -346,36 +362,48 @@ func TestDatabaseSessions(t *testing.T) {
 // stored user (Alice); a provider account added in that browser must not
 // be linked to Alice, whose email the token does not carry.
 func TestLinkingNeedsTheSessionsEmail(t *testing.T) {
-	var aliceID string
+	var next authjs.User // what Authorize returns
 	var mu sync.Mutex
 	s := newStoredSite(t, ginauth.ModeV5, ginauth.StrategyJWT, func(c *ginauth.Config) {
 		c.Providers[len(c.Providers)-1] = providers.Credentials{Authorize: func(context.Context, map[string]string, *authjs.Request) (*authjs.User, error) {
 			mu.Lock()
 			defer mu.Unlock()
-			return &authjs.User{ID: aliceID, Name: "Mallory", Email: "mallory@example.org"}, nil
+			u := next
+			return &u, nil
 		}}
 	})
 	alice := browser()
 	s.wantSignedIn(alice, s.signIn(alice, "corp", "alice"), "Alice Liddell")
-	mu.Lock()
-	aliceID = s.userOf("corp", "alice").ID
-	mu.Unlock()
-
-	mallory := browser()
-	res, err := mallory.PostForm(s.origin+"/api/auth/callback/credentials", url.Values{"csrfToken": {s.csrf(mallory)}, "callbackUrl": {s.origin + "/dashboard"}})
+	noMail, err := s.store.CreateUser(context.Background(), authjs.User{Name: "No mail"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	if sub := s.subject(mallory); sub != aliceID {
-		t.Fatalf("the credentials session's sub is %q, want Authorize's id %q", sub, aliceID)
-	}
-	s.wantSignedIn(mallory, s.signIn(mallory, "other", "carol"), "User carol")
-	linked := s.userOf("other", "carol")
-	if linked == nil || linked.ID == aliceID {
-		t.Fatalf("other/carol linked to %+v: Alice's account was taken over", linked)
-	}
-	if sub := s.subject(mallory); sub != linked.ID {
-		t.Errorf("session sub %q, want the new user %q", sub, linked.ID)
+
+	for i, victim := range []authjs.User{*s.userOf("corp", "alice"), *noMail} {
+		// Mallory's credentials carry the victim's id, not its email.
+		mu.Lock()
+		next = authjs.User{ID: victim.ID, Name: "Mallory"}
+		if victim.Email != "" {
+			next.Email = "mallory@example.org"
+		}
+		mu.Unlock()
+		mallory := browser()
+		res, err := mallory.PostForm(s.origin+"/api/auth/callback/credentials", url.Values{"csrfToken": {s.csrf(mallory)}, "callbackUrl": {s.origin + "/dashboard"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if sub := s.subject(mallory); sub != victim.ID {
+			t.Fatalf("the credentials session's sub is %q, want Authorize's id %q", sub, victim.ID)
+		}
+		login := fmt.Sprintf("carol%d", i)
+		s.wantSignedIn(mallory, s.signIn(mallory, "other", login), "User "+login)
+		linked := s.userOf("other", login)
+		if linked == nil || linked.ID == victim.ID {
+			t.Fatalf("other/%s linked to %+v: %s's account was taken over", login, linked, victim.Name)
+		}
+		if sub := s.subject(mallory); sub != linked.ID {
+			t.Errorf("session sub %q, want the new user %q", sub, linked.ID)
+		}
 	}
 }
