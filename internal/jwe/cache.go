@@ -26,11 +26,14 @@ type cacheEntry struct {
 	exp    time.Time // zero: no exp claim
 }
 
-func newCache(max int) *cache {
+func newCache(max int, _ int64) *cache {
 	return &cache{max: max, entries: make(map[string]cacheEntry, max)}
 }
 
-func (c *cache) get(token string, now time.Time) (authjs.Claims, bool) {
+// hash is unused: the map hashes the token itself.
+func (c *cache) hash(string) uint64 { return 0 }
+
+func (c *cache) get(token string, _ uint64, now time.Time) (authjs.Claims, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[token]
 	c.mu.RUnlock()
@@ -46,7 +49,7 @@ func (c *cache) get(token string, now time.Time) (authjs.Claims, bool) {
 	return e.claims, true
 }
 
-func (c *cache) put(token string, claims authjs.Claims, exp time.Time) {
+func (c *cache) put(token string, _ uint64, claims authjs.Claims, exp time.Time, _ int) {
 	// The token may be a slice of a whole Cookie header: keep a copy.
 	token = strings.Clone(token)
 	c.mu.Lock()

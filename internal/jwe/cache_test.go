@@ -10,9 +10,9 @@ import (
 
 func TestCacheBoundedAndExact(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	c := newCache(10)
+	c := newCache(10, 0)
 	for i := range 100 {
-		c.put("token-"+strconv.Itoa(i), authjs.Claims{"i": i}, now.Add(time.Hour))
+		c.put("token-"+strconv.Itoa(i), 0, authjs.Claims{"i": i}, now.Add(time.Hour), 0)
 		if len(c.entries) > 10 {
 			t.Fatalf("cache holds %d entries, bound 10", len(c.entries))
 		}
@@ -21,14 +21,14 @@ func TestCacheBoundedAndExact(t *testing.T) {
 			t.Fatalf("after %d puts the cache holds %d entries, want at least 8 of its 10", i+1, len(c.entries))
 		}
 	}
-	if _, ok := c.get("token-99", now); !ok {
+	if _, ok := c.get("token-99", 0, now); !ok {
 		t.Error("the newest entry was evicted")
 	}
-	if _, ok := c.get("token-99 ", now); ok {
+	if _, ok := c.get("token-99 ", 0, now); ok {
 		t.Error("a different token hit the cache")
 	}
-	c.put("short", authjs.Claims{}, now.Add(time.Second))
-	if _, ok := c.get("short", now.Add(16*time.Second)); ok {
+	c.put("short", 0, authjs.Claims{}, now.Add(time.Second), 0)
+	if _, ok := c.get("short", 0, now.Add(16*time.Second)); ok {
 		t.Error("an expired entry was returned")
 	}
 	if _, ok := c.entries["short"]; ok {
