@@ -71,12 +71,13 @@ type Cookie struct {
 // The value is encoded as JavaScript's encodeURIComponent does.
 func (c Cookie) String(a Attrs) string {
 	var b strings.Builder
+	b.Grow(len(c.Name) + len(c.Value) + len(a.Domain) + 96)
 	b.WriteString(c.Name)
 	b.WriteByte('=')
 	if c.Delete {
 		b.WriteString("; Max-Age=0")
 	} else {
-		b.WriteString(EncodeURIComponent(c.Value))
+		writeURIComponent(&b, c.Value)
 		if c.MaxAge > 0 {
 			b.WriteString("; Max-Age=")
 			b.WriteString(strconv.Itoa(c.MaxAge))
@@ -89,7 +90,8 @@ func (c Cookie) String(a Attrs) string {
 	}
 	if !c.Delete && !c.Expires.IsZero() {
 		b.WriteString("; Expires=")
-		b.WriteString(c.Expires.UTC().Format(http.TimeFormat))
+		var t [len(http.TimeFormat) + 8]byte
+		b.Write(c.Expires.UTC().AppendFormat(t[:0], http.TimeFormat))
 	}
 	b.WriteString("; HttpOnly")
 	if a.Secure || c.Secure || strings.HasPrefix(c.Name, "__Secure-") || strings.HasPrefix(c.Name, "__Host-") {
@@ -109,27 +111,43 @@ func (c Cookie) String(a Attrs) string {
 
 // EncodeURIComponent escapes s as JavaScript's encodeURIComponent does.
 func EncodeURIComponent(s string) string {
-	const hex = "0123456789ABCDEF"
 	n := 0
 	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i]) {
+		if !unreservedSet[s[i]] {
 			n++
 		}
 	}
 	if n == 0 {
 		return s
 	}
-	b := make([]byte, 0, len(s)+2*n)
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	writeURIComponent(&b, s)
+	return b.String()
+}
+
+// writeURIComponent writes s escaped as encodeURIComponent does, copying
+// runs of unreserved bytes at once.
+func writeURIComponent(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	start := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) {
-			b = append(b, c)
-		} else {
-			b = append(b, '%', hex[c>>4], hex[c&15])
+		if c := s[i]; !unreservedSet[c] {
+			b.WriteString(s[start:i])
+			b.Write([]byte{'%', hex[c>>4], hex[c&15]})
+			start = i + 1
 		}
 	}
-	return string(b)
+	b.WriteString(s[start:])
 }
+
+// unreservedSet marks the bytes encodeURIComponent leaves as they are.
+var unreservedSet = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = unreserved(byte(c))
+	}
+	return t
+}()
 
 func unreserved(c byte) bool {
 	switch {
