@@ -36,21 +36,21 @@ func split(token string) (parts, error) {
 	var ok bool
 	p.header, token, ok = strings.Cut(token, ".")
 	if !ok {
-		return p, fmt.Errorf("%w: not a compact JWE", ErrInvalidToken)
+		return p, errNotCompact
 	}
 	var key string
 	key, token, _ = strings.Cut(token, ".")
 	if key != "" {
 		// With alg "dir" the JWE Encrypted Key must be empty (RFC 7516
 		// §5.2 step 10); jose, which Auth.js uses, refuses it too.
-		return p, fmt.Errorf("%w: unexpected encrypted key with alg dir", ErrInvalidToken)
+		return p, errKeyWithDir
 	}
 	p.iv, token, _ = strings.Cut(token, ".")
 	p.ciphertext, token, _ = strings.Cut(token, ".")
 	p.tag = token
 	for _, s := range [...]string{p.header, p.iv, p.ciphertext, p.tag} {
 		if !canonical(s) {
-			return p, fmt.Errorf("%w: not a compact JWE in canonical base64url", ErrInvalidToken)
+			return p, errNotCanonical
 		}
 	}
 	return p, nil

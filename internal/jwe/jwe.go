@@ -68,6 +68,19 @@ var (
 	ErrNoSecret = errors.New("jwe: no secret")
 )
 
+// Failures that floods of forged tokens reach, made once so that refusing
+// a token allocates nothing for its error.
+var (
+	errOversized    = fmt.Errorf("%w: empty or oversized", ErrInvalidToken)
+	errNoKey        = fmt.Errorf("%w: no secret decrypts it", ErrInvalidToken)
+	errSizes        = fmt.Errorf("%w: wrong IV or tag length for its enc", ErrInvalidToken)
+	errBase64       = fmt.Errorf("%w: malformed base64url", ErrInvalidToken)
+	errPayload      = fmt.Errorf("%w: payload is not a JSON object", ErrInvalidToken)
+	errNotCompact   = fmt.Errorf("%w: not a compact JWE", ErrInvalidToken)
+	errKeyWithDir   = fmt.Errorf("%w: unexpected encrypted key with alg dir", ErrInvalidToken)
+	errNotCanonical = fmt.Errorf("%w: not a compact JWE in canonical base64url", ErrInvalidToken)
+)
+
 // ClockTolerance is the leeway applied to "exp" and "nbf", as in Auth.js.
 const ClockTolerance = 15 * time.Second
 
@@ -325,7 +338,7 @@ func (c *Codec) Encode(claims authjs.Claims, maxAge time.Duration) (string, erro
 // decryption. Every failure wraps ErrInvalidToken or ErrTokenExpired.
 func (c *Codec) Decode(token string) (authjs.Claims, error) {
 	if token == "" || len(token) > MaxTokenLen {
-		return nil, fmt.Errorf("%w: empty or oversized", ErrInvalidToken)
+		return nil, errOversized
 	}
 	p, err := split(token)
 	if err != nil {
@@ -365,7 +378,7 @@ func (c *Codec) decrypt(p parts) (authjs.Claims, int, error) {
 	}
 	aeads := c.candidates(h)
 	if len(aeads) == 0 {
-		return nil, 0, fmt.Errorf("%w: no secret decrypts it", ErrInvalidToken)
+		return nil, 0, errNoKey
 	}
 	nonceSize, tagSize := 12, 16
 	if h.enc == encCBC {
@@ -374,7 +387,7 @@ func (c *Codec) decrypt(p parts) (authjs.Claims, int, error) {
 	enc := base64.RawURLEncoding
 	ivLen, ctLen, tagLen := enc.DecodedLen(len(p.iv)), enc.DecodedLen(len(p.ciphertext)), enc.DecodedLen(len(p.tag))
 	if ivLen != nonceSize || tagLen != tagSize {
-		return nil, 0, fmt.Errorf("%w: wrong IV or tag length for %s", ErrInvalidToken, h.enc)
+		return nil, 0, errSizes
 	}
 	// One buffer: IV, ciphertext and tag (contiguous, as Open wants
 	// them), then room for the plaintext.
@@ -382,13 +395,13 @@ func (c *Codec) decrypt(p parts) (authjs.Claims, int, error) {
 	defer putBuf(bp)
 	buf := (*bp)[:ivLen+ctLen+tagLen]
 	if _, err := b64.Decode(buf, view(p.iv)); err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return nil, 0, errBase64
 	}
 	if _, err := b64.Decode(buf[ivLen:], view(p.ciphertext)); err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return nil, 0, errBase64
 	}
 	if _, err := b64.Decode(buf[ivLen+ctLen:], view(p.tag)); err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return nil, 0, errBase64
 	}
 	iv, sealed, dst := buf[:ivLen], buf[ivLen:], buf[len(buf):]
 	aad := view(p.header)
@@ -400,11 +413,11 @@ func (c *Codec) decrypt(p parts) (authjs.Claims, int, error) {
 		}
 	}
 	if plaintext == nil {
-		return nil, 0, fmt.Errorf("%w: no secret decrypts it", ErrInvalidToken)
+		return nil, 0, errNoKey
 	}
 	claims, ok := parseClaims(plaintext)
 	if !ok {
-		return nil, 0, fmt.Errorf("%w: payload is not a JSON object", ErrInvalidToken)
+		return nil, 0, errPayload
 	}
 	return claims, len(plaintext), nil
 }
