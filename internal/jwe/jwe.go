@@ -307,7 +307,6 @@ func (c *Codec) Encode(claims authjs.Claims, maxAge time.Duration) (string, erro
 		payload = append(make([]byte, 0, need), payload...)
 	}
 	*bp = payload[:0]
-	// The sealed text follows the payload in the same buffer.
 	sealed := c.encAEAD.Seal(payload[len(payload):], iv, payload, view(c.encHeader))
 	tagSize := c.encAEAD.Overhead()
 	if c.format == V5 {
@@ -333,24 +332,29 @@ func (c *Codec) Encode(claims authjs.Claims, maxAge time.Duration) (string, erro
 // with other callers through the verified-token cache: treat it as
 // read-only and Clone it before changing it.
 //
-// A token must be in its canonical form (see split) before the cache is
-// consulted, and its header must pass the allow-list before any
-// decryption. Every failure wraps ErrInvalidToken or ErrTokenExpired.
+// A token has one spelling (see split): any other is refused before
+// anything is done with it but comparing it with the cached tokens, and its
+// header must pass the allow-list before any decryption. Every failure
+// wraps ErrInvalidToken or ErrTokenExpired.
 func (c *Codec) Decode(token string) (authjs.Claims, error) {
 	if token == "" || len(token) > MaxTokenLen {
 		return nil, errOversized
 	}
-	p, err := split(token)
-	if err != nil {
-		return nil, err
-	}
 	now := c.now().Truncate(time.Second) // jose compares whole seconds
 	var h uint64
 	if c.cache != nil {
+		// The cache holds only tokens that passed split's canonical
+		// check, and a hit compares the whole string: a hit is one of
+		// them, spelled the one way. Checking the spelling first would
+		// add a pass over the token to every hit.
 		h = c.cache.hash(token)
 		if t, ok := c.cache.get(token, h, now); ok {
 			return t, nil
 		}
+	}
+	p, err := split(token)
+	if err != nil {
+		return nil, err
 	}
 	claims, size, err := c.decrypt(p)
 	if err != nil {
