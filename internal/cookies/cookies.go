@@ -130,8 +130,16 @@ func EncodeURIComponent(s string) string {
 // runs of unreserved bytes at once.
 func writeURIComponent(b *strings.Builder, s string) {
 	const hex = "0123456789ABCDEF"
+	// Session tokens are base64url and dots: skip over them 8 bytes at a
+	// time.
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if !tokenChars8(s[i : i+8]) {
+			break
+		}
+	}
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		if c := s[i]; !unreservedSet[c] {
 			b.WriteString(s[start:i])
 			b.Write([]byte{'%', hex[c>>4], hex[c&15]})
@@ -139,6 +147,24 @@ func writeURIComponent(b *strings.Builder, s string) {
 		}
 	}
 	b.WriteString(s[start:])
+}
+
+// tokenChars8 reports whether the 8 bytes of s are all letters, digits,
+// '-', '_' or '.' (all unreserved), testing them at once: adding 0x80-lo
+// to a byte below 0x80 sets its high bit exactly when the byte is at least
+// lo, without a carry into the next byte, so a byte is in [lo, hi] when
+// that bit is set for lo and not for hi+1. Letters are tested in lower
+// case (setting bit 0x20 maps A-Z onto a-z and nothing else onto it).
+func tokenChars8(s string) bool {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	if x&high != 0 {
+		return false
+	}
+	in := func(v, lo, hi uint64) uint64 { return (v + (0x80-lo)*ones) &^ (v + (0x7f-hi)*ones) }
+	ok := in(x|0x20*ones, 'a', 'z') | in(x, '0', '9') | in(x, '-', '.') | in(x, '_', '_')
+	return ok&high == high
 }
 
 // unreservedSet marks the bytes encodeURIComponent leaves as they are.
