@@ -208,7 +208,11 @@ func measure(s server, port int, logPath string, scenarios []scenario, files map
 	idle := rssKiB(cmd.Process.Pid)
 	out := map[string]*result{}
 	for r := range rounds {
-		for _, sc := range scenarios {
+		// Each round starts at another scenario, so that a slow patch of
+		// time (other processes on the machine) does not always fall on
+		// the same column.
+		for k := range scenarios {
+			sc := scenarios[(k+r)%len(scenarios)]
 			file := files[s.kind+".valid"]
 			if sc.garbage {
 				file = files[s.kind+".garbage"]
