@@ -17,14 +17,17 @@ import (
 // has not passed. Failures are never cached, nor tokens over
 // maxCachedToken.
 //
-// Eviction is S3-FIFO (Yang et al., SOSP 2023): a new token enters a small
-// FIFO queue holding a tenth of the budget, and moves to the main queue
-// only if it is read again before it reaches the queue's end; otherwise
-// it leaves, and only its hash is remembered (the ghost queue) so that it
-// enters the main queue directly if it comes back. A single pass over any
-// number of distinct tokens (a crawl of every user's session, a flood of
-// valid tokens) therefore never evicts the main queue's working set. The
-// main queue gives each entry read since its last pass one more round.
+// Eviction is S3-FIFO (Yang et al., SOSP 2023), behind a doorkeeper. A
+// token verified for the first time is not cached: only its hash is
+// remembered, and a token verified again while remembered enters a small
+// FIFO queue holding a tenth of the bounds. It moves to the main queue
+// only if it is read again before it reaches the queue's end; otherwise it
+// leaves, and its hash is remembered (the ghost queue) so that it enters
+// the main queue directly if it comes back. A pass over any number of
+// distinct tokens, each seen once (a crawl of every user's session, a
+// flood of valid tokens), therefore changes nothing but the doorkeeper's
+// hashes: no copies, no evictions. The main queue gives each entry read
+// since its last pass one more round.
 //
 // The cache is bounded by entries and by bytes (each entry weighs its
 // token, about twice its claims' JSON size, and a fixed overhead). It is
@@ -69,8 +72,9 @@ func newCache(entries int, bytes int64) *cache {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.items = make(map[uint64]*cacheNode)
-		s.ghost = make(map[uint64]struct{})
 		s.maxN = max(entries/n, 1)
+		s.ghost = newHashRing(s.maxN)
+		s.seen = newHashRing(s.maxN)
 		s.maxW = max(bytes/int64(n), 1)
 	}
 	return c
@@ -128,6 +132,11 @@ func (c *cache) put(token string, h uint64, claims authjs.Claims, exp time.Time,
 		// another token has the same hash and keeps the slot.
 		return
 	}
+	toMain := s.ghost.remove(h)
+	if !toMain && !s.seen.remove(h) {
+		s.seen.add(h) // first verification: remember the hash only
+		return
+	}
 	for s.n >= s.maxN || s.w+w > s.maxW {
 		s.evict()
 	}
@@ -136,8 +145,7 @@ func (c *cache) put(token string, h uint64, claims authjs.Claims, exp time.Time,
 	s.items[h] = n
 	s.n++
 	s.w += w
-	if _, ok := s.ghost[h]; ok {
-		delete(s.ghost, h)
+	if toMain {
 		n.main = true
 		s.main.push(n)
 	} else {
@@ -155,9 +163,8 @@ type cacheShard struct {
 	w, smallW   int64 // live weight, weight in the small queue
 	maxN        int
 	maxW        int64
-	ghost       map[uint64]struct{}
-	ghostQ      []uint64 // ring of the ghost hashes, oldest at ghostHead
-	ghostHead   int
+	ghost       *hashRing // tokens evicted from the small queue
+	seen        *hashRing // tokens verified once, not cached (the doorkeeper)
 }
 
 type cacheNode struct {
@@ -230,7 +237,7 @@ func (s *cacheShard) evict() {
 				continue
 			}
 			s.remove(n)
-			s.addGhost(n.hash)
+			s.ghost.add(n.hash)
 			return
 		}
 		n := s.main.pop()
@@ -250,15 +257,37 @@ func (s *cacheShard) evict() {
 	}
 }
 
-// addGhost remembers an evicted token's hash, forgetting the oldest beyond
-// the shard's entry bound.
-func (s *cacheShard) addGhost(h uint64) {
-	if len(s.ghostQ) < s.maxN {
-		s.ghostQ = append(s.ghostQ, h)
+// hashRing remembers up to max hashes, forgetting the oldest first.
+type hashRing struct {
+	set  map[uint64]struct{}
+	ring []uint64 // oldest at head once full
+	head int
+	max  int
+}
+
+func newHashRing(max int) *hashRing {
+	return &hashRing{set: make(map[uint64]struct{}), max: max}
+}
+
+func (r *hashRing) add(h uint64) {
+	if len(r.ring) < r.max {
+		r.ring = append(r.ring, h)
 	} else {
-		delete(s.ghost, s.ghostQ[s.ghostHead])
-		s.ghostQ[s.ghostHead] = h
-		s.ghostHead = (s.ghostHead + 1) % len(s.ghostQ)
+		// A hash removed meanwhile may still hold a slot; if it was
+		// added again, it is forgotten early, which costs at most one
+		// more decryption.
+		delete(r.set, r.ring[r.head])
+		r.ring[r.head] = h
+		r.head = (r.head + 1) % len(r.ring)
 	}
-	s.ghost[h] = struct{}{}
+	r.set[h] = struct{}{}
+}
+
+// remove forgets h and reports whether it was remembered.
+func (r *hashRing) remove(h uint64) bool {
+	if _, ok := r.set[h]; !ok {
+		return false
+	}
+	delete(r.set, h)
+	return true
 }

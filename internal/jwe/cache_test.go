@@ -39,11 +39,17 @@ func (c *cache) testPut(token string, claims authjs.Claims, exp time.Time, size 
 	c.put(token, c.hash(token), claims, exp, size)
 }
 
+// testPut2 verifies a token twice: the first time only its hash is kept.
+func (c *cache) testPut2(token string, claims authjs.Claims, exp time.Time, size int) {
+	c.testPut(token, claims, exp, size)
+	c.testPut(token, claims, exp, size)
+}
+
 func TestCacheBoundedAndExact(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	c := newCache(10, 0)
 	for i := range 100 {
-		c.testPut("token-"+strconv.Itoa(i), authjs.Claims{"i": i}, now.Add(time.Hour), 100)
+		c.testPut2("token-"+strconv.Itoa(i), authjs.Claims{"i": i}, now.Add(time.Hour), 100)
 		if n, _ := c.stats(); n > 10 {
 			t.Fatalf("cache holds %d entries, bound 10", n)
 		}
@@ -54,7 +60,7 @@ func TestCacheBoundedAndExact(t *testing.T) {
 	if _, ok := c.testGet("token-99 ", now); ok {
 		t.Error("a different token hit the cache")
 	}
-	c.testPut("short", authjs.Claims{}, now.Add(time.Second), 10)
+	c.testPut2("short", authjs.Claims{}, now.Add(time.Second), 10)
 	if _, ok := c.testGet("short", now); !ok {
 		t.Fatal("a fresh entry was not returned")
 	}
@@ -65,7 +71,7 @@ func TestCacheBoundedAndExact(t *testing.T) {
 		t.Error("an expired entry was kept")
 	}
 	long := strings.Repeat("A", maxCachedToken+1)
-	c.testPut(long, authjs.Claims{}, now.Add(time.Hour), 10)
+	c.testPut2(long, authjs.Claims{}, now.Add(time.Hour), 10)
 	if c.has(long) {
 		t.Error("an oversized token was cached")
 	}
@@ -78,7 +84,7 @@ func TestCacheBytes(t *testing.T) {
 	const budget = 1 << 20
 	c := newCache(10_000, budget)
 	for i := range 2000 {
-		c.testPut("token-"+strconv.Itoa(i), authjs.Claims{}, now.Add(time.Hour), 4000)
+		c.testPut2("token-"+strconv.Itoa(i), authjs.Claims{}, now.Add(time.Hour), 4000)
 		if _, w := c.stats(); w > budget {
 			t.Fatalf("weight %d over the budget %d", w, budget)
 		}
@@ -89,7 +95,8 @@ func TestCacheBytes(t *testing.T) {
 }
 
 // TestCacheScanResistant: one pass over many distinct tokens, each seen
-// once, leaves the working set (tokens read more than once) in the cache.
+// once, leaves the working set (tokens read more than once) in the cache,
+// and caches none of them.
 func TestCacheScanResistant(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	for _, size := range []int{1000, 10_000} {
@@ -120,27 +127,54 @@ func TestCacheScanResistant(t *testing.T) {
 		if kept < len(hot)*99/100 {
 			t.Errorf("size %d: %d of the %d hot tokens survived the scan", size, kept, len(hot))
 		}
-		if n, _ := c.stats(); n > size {
-			t.Errorf("size %d: %d entries", size, n)
+		if n, _ := c.stats(); n != len(hot) {
+			t.Errorf("size %d: %d entries, want the %d hot ones only", size, n, len(hot))
 		}
 	}
 }
 
+// TestCacheDoorkeeper: a token verified once is not cached; verified
+// again while its hash is remembered, it is.
+func TestCacheDoorkeeper(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	c := newCache(100, 0)
+	c.testPut("once", authjs.Claims{}, now.Add(time.Hour), 10)
+	if c.has("once") {
+		t.Fatal("a token verified once was cached")
+	}
+	c.testPut("once", authjs.Claims{}, now.Add(time.Hour), 10)
+	if !c.has("once") {
+		t.Fatal("a token verified twice was not cached")
+	}
+	// The doorkeeper remembers maxN hashes.
+	c.testPut("forgotten", authjs.Claims{}, now.Add(time.Hour), 10)
+	for i := range 100 {
+		c.testPut("other-"+strconv.Itoa(i), authjs.Claims{}, now.Add(time.Hour), 10)
+	}
+	c.testPut("forgotten", authjs.Claims{}, now.Add(time.Hour), 10)
+	if c.has("forgotten") {
+		t.Error("a token seen twice, 100 other tokens apart, was cached by a doorkeeper of 100")
+	}
+}
+
 // TestCacheGhost: a token evicted from the small queue that comes back
-// goes to the main queue.
+// goes to the main queue directly.
 func TestCacheGhost(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	c := newCache(100, 0)
-	c.testPut("returning", authjs.Claims{}, now.Add(time.Hour), 10)
+	c.testPut2("returning", authjs.Claims{}, now.Add(time.Hour), 10)
 	for i := range 150 {
-		c.testPut("scan-"+strconv.Itoa(i), authjs.Claims{}, now.Add(time.Hour), 10)
+		c.testPut2("scan-"+strconv.Itoa(i), authjs.Claims{}, now.Add(time.Hour), 10)
 	}
 	if c.has("returning") {
 		t.Fatal("a token read once outlived a scan longer than the cache")
 	}
 	c.testPut("returning", authjs.Claims{}, now.Add(time.Hour), 10)
+	if !c.has("returning") {
+		t.Fatal("a returning token was not cached at once")
+	}
 	for i := range 200 {
-		c.testPut("scan2-"+strconv.Itoa(i), authjs.Claims{}, now.Add(time.Hour), 10)
+		c.testPut2("scan2-"+strconv.Itoa(i), authjs.Claims{}, now.Add(time.Hour), 10)
 	}
 	if !c.has("returning") {
 		t.Error("a returning token was evicted by a scan")
@@ -175,10 +209,12 @@ func TestFailuresNotCached(t *testing.T) {
 	if n, _ := c.cache.stats(); n != 0 {
 		t.Errorf("%d entries after failures", n)
 	}
-	if _, err := c.Decode(tok); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if _, err := c.Decode(tok); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n, _ := c.cache.stats(); n != 1 {
-		t.Errorf("%d entries after a success", n)
+		t.Errorf("%d entries after two successes", n)
 	}
 }
