@@ -19,10 +19,10 @@ import (
 	"github.com/ginauth/ginauth/providers"
 )
 
-// benchUsers is how many distinct users (each with a session of its own)
+// dbBenchUsers is how many distinct users (each with a session of its own)
 // the database benchmarks rotate through, so that no cache of one session
 // flatters the numbers.
-const benchUsers = 2000
+const dbBenchUsers = 2000
 
 // benchStores opens each store the database benchmarks run on: SQLite in a
 // temporary file always, PostgreSQL and Redis when their test servers are
@@ -51,11 +51,11 @@ func benchStores(b *testing.B) map[string]authjs.Adapter {
 	return stores
 }
 
-// benchSessions stores benchUsers users, each with a database session, and
+// benchSessions stores dbBenchUsers users, each with a database session, and
 // returns the session tokens.
 func benchSessions(b *testing.B, store authjs.Adapter) []string {
 	ctx := context.Background()
-	tokens := make([]string, benchUsers)
+	tokens := make([]string, dbBenchUsers)
 	for i := range tokens {
 		u, err := store.CreateUser(ctx, authjs.User{Name: fmt.Sprintf("User %d", i), Email: fmt.Sprintf("user%d@example.com", i)})
 		if err != nil {
@@ -97,7 +97,7 @@ func BenchmarkRequireAuthDatabase(b *testing.B) {
 				w := &discard{header: http.Header{}}
 				for pb.Next() {
 					req := httptest.NewRequest(http.MethodGet, "/protected", nil)
-					req.AddCookie(&http.Cookie{Name: "authjs.session-token", Value: tokens[next.Add(1)%benchUsers]})
+					req.AddCookie(&http.Cookie{Name: "authjs.session-token", Value: tokens[next.Add(1)%dbBenchUsers]})
 					w.status = 0
 					r.ServeHTTP(w, req)
 					if w.status != http.StatusOK {

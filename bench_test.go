@@ -1,13 +1,23 @@
 package ginauth_test
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/jwe"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -45,14 +55,17 @@ func benchSetup(b *testing.B, cacheSize int) (*gin.Engine, *http.Cookie) {
 	return r, c
 }
 
+// otherCookies are what a realistic browser also sends: the CSRF and
+// callback-url cookies.
+const otherCookies = "authjs.callback-url=http%3A%2F%2Flocalhost%3A8080; authjs.csrf-token=abc%7Cdef"
+
 func serve(b *testing.B, r *gin.Engine, path string, cookie *http.Cookie, want int) {
 	b.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	if cookie != nil {
 		req.AddCookie(cookie)
 	}
-	// A realistic browser also sends the CSRF and callback-url cookies.
-	req.Header.Add("Cookie", "authjs.callback-url=http%3A%2F%2Flocalhost%3A8080; authjs.csrf-token=abc%7Cdef")
+	req.Header.Add("Cookie", otherCookies)
 	w := &discard{header: http.Header{}}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -63,6 +76,83 @@ func serve(b *testing.B, r *gin.Engine, path string, cookie *http.Cookie, want i
 			b.Fatalf("status %d, want %d", w.status, want)
 		}
 	}
+}
+
+// serveMany sends a different Cookie header on every request, cycling
+// through lines.
+func serveMany(b *testing.B, r *gin.Engine, path string, lines [][]string, want int) {
+	b.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	w := &discard{header: http.Header{}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		req.Header["Cookie"] = lines[i]
+		if i++; i == len(lines) {
+			i = 0
+		}
+		w.status = 0
+		r.ServeHTTP(w, req)
+		if w.status != want {
+			b.Fatalf("status %d, want %d", w.status, want)
+		}
+	}
+}
+
+// manyUsers is how many distinct session tokens the "many users"
+// benchmarks rotate through: twenty times the default cache size, so that
+// nearly every request misses the verified-token cache.
+const manyUsers = 200_000
+
+var (
+	usersOnce  sync.Once
+	userLines  [][]string
+	garbageSet [][]string
+)
+
+// benchUsers returns Cookie headers carrying manyUsers distinct valid v5
+// session tokens, made once per process.
+func benchUsers(b *testing.B) [][]string {
+	usersOnce.Do(func() {
+		codec, err := jwe.New(jwe.Options{Format: jwe.V5, Secrets: []string{testSecret}, Salt: "authjs.session-token"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		userLines = make([][]string, manyUsers)
+		for i := range userLines {
+			id := strconv.Itoa(i)
+			tok, err := codec.Encode(authjs.Claims{
+				"name": "User " + id, "email": "user" + id + "@example.com",
+				"picture": "https://img.example.com/" + id + ".png", "sub": id,
+			}, 30*24*time.Hour)
+			if err != nil {
+				b.Fatal(err)
+			}
+			userLines[i] = []string{"authjs.session-token=" + tok + "; " + otherCookies}
+		}
+	})
+	return userLines
+}
+
+// benchGarbage returns Cookie headers carrying distinct forged tokens: a
+// v5 header and random IV, ciphertext and tag of a real token's sizes.
+func benchGarbage(b *testing.B) [][]string {
+	if garbageSet != nil {
+		return garbageSet
+	}
+	real := strings.Split(strings.TrimPrefix(strings.SplitN(benchUsers(b)[0][0], ";", 2)[0], "authjs.session-token="), ".")
+	rnd := func(n int) string {
+		p := make([]byte, base64.RawURLEncoding.DecodedLen(n))
+		_, _ = rand.Read(p)
+		return base64.RawURLEncoding.EncodeToString(p)
+	}
+	garbageSet = make([][]string, 4096)
+	for i := range garbageSet {
+		tok := real[0] + ".." + rnd(len(real[2])) + "." + rnd(len(real[3])) + "." + rnd(len(real[4]))
+		garbageSet[i] = []string{"authjs.session-token=" + tok + "; " + otherCookies}
+	}
+	return garbageSet
 }
 
 // BenchmarkBareRoute is the baseline: a Gin route without ginauth.
@@ -84,6 +174,23 @@ func BenchmarkRequireAuthNoCache(b *testing.B) {
 	serve(b, r, "/protected", c, http.StatusNoContent)
 }
 
+// BenchmarkRequireAuthManyUsers sends a different valid token on every
+// request, out of manyUsers: nearly every request misses the cache, which
+// is on (the default size).
+func BenchmarkRequireAuthManyUsers(b *testing.B) {
+	lines := benchUsers(b)
+	r, _ := benchSetup(b, 0)
+	serveMany(b, r, "/protected", lines, http.StatusNoContent)
+}
+
+// BenchmarkRequireAuthGarbage is a flood of distinct forged tokens, each
+// refused with 401.
+func BenchmarkRequireAuthGarbage(b *testing.B) {
+	lines := benchGarbage(b)
+	r, _ := benchSetup(b, 0)
+	serveMany(b, r, "/protected", lines, http.StatusUnauthorized)
+}
+
 // BenchmarkRequireAuthSession also builds the session with ginauth.Session.
 func BenchmarkRequireAuthSession(b *testing.B) {
 	r, c := benchSetup(b, 0)
@@ -101,6 +208,44 @@ func BenchmarkRequireAuthRejected(b *testing.B) {
 func BenchmarkSessionEndpoint(b *testing.B) {
 	r, c := benchSetup(b, 0)
 	serve(b, r, "/api/auth/session", c, http.StatusOK)
+}
+
+// BenchmarkSessionEndpointManyUsers is GET /api/auth/session with a
+// different valid token on every request.
+func BenchmarkSessionEndpointManyUsers(b *testing.B) {
+	lines := benchUsers(b)
+	r, _ := benchSetup(b, 0)
+	serveMany(b, r, "/api/auth/session", lines, http.StatusOK)
+}
+
+// BenchmarkSignIn is a credentials sign-in: POST
+// /api/auth/callback/credentials with the CSRF token, answered with a
+// redirect that sets the session cookie.
+func BenchmarkSignIn(b *testing.B) {
+	r, _ := benchSetup(b, 0)
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/auth/csrf", nil))
+	csrf := w.Result().Cookies()[0]
+	token, _, _ := strings.Cut(csrf.Value, "%7C")
+	form := url.Values{"username": {"alice"}, "password": {"wonderland"}, "csrfToken": {token}}.Encode()
+	req := httptest.NewRequest(http.MethodPost, "/api/auth/callback/credentials", nil)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(csrf)
+	req.Header.Add("Cookie", "authjs.callback-url=http%3A%2F%2Flocalhost%3A8080")
+	body := strings.NewReader(form)
+	d := &discard{header: http.Header{}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		body.Reset(form)
+		req.Body = io.NopCloser(body)
+		req.ContentLength = int64(len(form))
+		d.status = 0
+		r.ServeHTTP(d, req)
+		if d.status != http.StatusFound {
+			b.Fatalf("status %d, want 302", d.status)
+		}
+	}
 }
 
 // discard is a ResponseWriter that keeps nothing but the status.

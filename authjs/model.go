@@ -189,16 +189,23 @@ type SessionUser struct {
 // or as null when empty and Nulls is set) followed by the Extra fields in
 // key order.
 func (u SessionUser) MarshalJSON() ([]byte, error) {
-	fields := make([]field, 0, 3+len(u.Extra))
+	return u.appendJSON(make([]byte, 0, 128))
+}
+
+func (u SessionUser) appendJSON(buf []byte) ([]byte, error) {
+	var fields [3]field
+	n := 0
 	for _, f := range [...]struct{ name, value string }{{"name", u.Name}, {"email", u.Email}, {"image", u.Image}} {
 		switch {
 		case f.value != "":
-			fields = append(fields, field{f.name, f.value})
+			fields[n] = field{f.name, f.value}
+			n++
 		case u.Nulls:
-			fields = append(fields, field{f.name, nil})
+			fields[n] = field{f.name, nil}
+			n++
 		}
 	}
-	return marshalObject(fields, u.Extra, "name", "email", "image")
+	return appendObject(buf, fields[:n], u.Extra, "name", "email", "image")
 }
 
 // Session is a session as GET /api/auth/session returns it and
@@ -220,13 +227,18 @@ type Session struct {
 // JavaScript's Date.toISOString writes it (UTC, milliseconds), followed by
 // the Extra fields in key order.
 func (s Session) MarshalJSON() ([]byte, error) {
-	fields := make([]field, 0, 2+len(s.Extra))
+	var fields [2]field
+	n := 0
 	if s.User != nil {
-		fields = append(fields, field{"user", s.User})
+		fields[n] = field{"user", s.User}
+		n++
 	}
-	fields = append(fields, field{"expires", s.Expires.UTC().Format("2006-01-02T15:04:05.000Z")})
-	return marshalObject(fields, s.Extra, "user", "expires")
+	fields[n] = field{"expires", isoTime(s.Expires)}
+	return appendObject(make([]byte, 0, 256), fields[:n+1], s.Extra, "user", "expires")
 }
+
+// isoTime is a time that marshals as JavaScript's Date.toISOString.
+type isoTime time.Time
 
 // SessionFromClaims builds the default session from a token's claims, as
 // Auth.js does: name, email and picture become the user's name, email and
@@ -243,28 +255,72 @@ type field struct {
 	value any
 }
 
-// marshalObject writes fields in order, then extra's keys sorted, skipping
-// extra keys listed in reserved.
-func marshalObject(fields []field, extra map[string]any, reserved ...string) ([]byte, error) {
-	for _, k := range slices.Sorted(maps.Keys(extra)) {
-		if !slices.Contains(reserved, k) {
-			fields = append(fields, field{k, extra[k]})
-		}
-	}
-	buf := []byte{'{'}
-	for i, f := range fields {
+// appendObject writes fields in order, then extra's keys sorted, skipping
+// extra keys listed in reserved, each as json.Marshal writes it.
+func appendObject(buf []byte, fields []field, extra map[string]any, reserved ...string) ([]byte, error) {
+	buf = append(buf, '{')
+	write := func(i int, name string, value any) (err error) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		k, err := json.Marshal(f.name)
-		if err != nil {
+		buf = appendString(buf, name)
+		buf = append(buf, ':')
+		buf, err = appendValue(buf, value)
+		return err
+	}
+	for i, f := range fields {
+		if err := write(i, f.name, f.value); err != nil {
 			return nil, err
 		}
-		v, err := json.Marshal(f.value)
-		if err != nil {
-			return nil, err
+	}
+	if len(extra) > 0 {
+		i := len(fields)
+		for _, k := range slices.Sorted(maps.Keys(extra)) {
+			if slices.Contains(reserved, k) {
+				continue
+			}
+			if err := write(i, k, extra[k]); err != nil {
+				return nil, err
+			}
+			i++
 		}
-		buf = append(append(append(buf, k...), ':'), v...)
 	}
 	return append(buf, '}'), nil
+}
+
+// appendValue writes v as json.Marshal does, without reflection for the
+// values a session holds.
+func appendValue(buf []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case string:
+		return appendString(buf, v), nil
+	case isoTime:
+		buf = append(buf, '"')
+		buf = time.Time(v).UTC().AppendFormat(buf, "2006-01-02T15:04:05.000Z")
+		return append(buf, '"'), nil
+	case *SessionUser:
+		if v != nil {
+			return v.appendJSON(buf)
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(buf, b...), nil
+}
+
+// appendString writes s quoted as json.Marshal does: printable ASCII other
+// than quotes, backslashes and HTML characters as it is, anything else
+// through json.Marshal.
+func appendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always marshals
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }

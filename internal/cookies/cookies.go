@@ -71,12 +71,13 @@ type Cookie struct {
 // The value is encoded as JavaScript's encodeURIComponent does.
 func (c Cookie) String(a Attrs) string {
 	var b strings.Builder
+	b.Grow(len(c.Name) + len(c.Value) + len(a.Domain) + 96)
 	b.WriteString(c.Name)
 	b.WriteByte('=')
 	if c.Delete {
 		b.WriteString("; Max-Age=0")
 	} else {
-		b.WriteString(EncodeURIComponent(c.Value))
+		writeURIComponent(&b, c.Value)
 		if c.MaxAge > 0 {
 			b.WriteString("; Max-Age=")
 			b.WriteString(strconv.Itoa(c.MaxAge))
@@ -89,7 +90,8 @@ func (c Cookie) String(a Attrs) string {
 	}
 	if !c.Delete && !c.Expires.IsZero() {
 		b.WriteString("; Expires=")
-		b.WriteString(c.Expires.UTC().Format(http.TimeFormat))
+		var t [len(http.TimeFormat) + 8]byte
+		b.Write(c.Expires.UTC().AppendFormat(t[:0], http.TimeFormat))
 	}
 	b.WriteString("; HttpOnly")
 	if a.Secure || c.Secure || strings.HasPrefix(c.Name, "__Secure-") || strings.HasPrefix(c.Name, "__Host-") {
@@ -109,27 +111,69 @@ func (c Cookie) String(a Attrs) string {
 
 // EncodeURIComponent escapes s as JavaScript's encodeURIComponent does.
 func EncodeURIComponent(s string) string {
-	const hex = "0123456789ABCDEF"
 	n := 0
 	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i]) {
+		if !unreservedSet[s[i]] {
 			n++
 		}
 	}
 	if n == 0 {
 		return s
 	}
-	b := make([]byte, 0, len(s)+2*n)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) {
-			b = append(b, c)
-		} else {
-			b = append(b, '%', hex[c>>4], hex[c&15])
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	writeURIComponent(&b, s)
+	return b.String()
+}
+
+// writeURIComponent writes s escaped as encodeURIComponent does, copying
+// runs of unreserved bytes at once.
+func writeURIComponent(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	// Session tokens are base64url and dots: skip over them 8 bytes at a
+	// time.
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if !tokenChars8(s[i : i+8]) {
+			break
 		}
 	}
-	return string(b)
+	start := 0
+	for ; i < len(s); i++ {
+		if c := s[i]; !unreservedSet[c] {
+			b.WriteString(s[start:i])
+			b.Write([]byte{'%', hex[c>>4], hex[c&15]})
+			start = i + 1
+		}
+	}
+	b.WriteString(s[start:])
 }
+
+// tokenChars8 reports whether the 8 bytes of s are all letters, digits,
+// '-', '_' or '.' (all unreserved), testing them at once: adding 0x80-lo
+// to a byte below 0x80 sets its high bit exactly when the byte is at least
+// lo, without a carry into the next byte, so a byte is in [lo, hi] when
+// that bit is set for lo and not for hi+1. Letters are tested in lower
+// case (setting bit 0x20 maps A-Z onto a-z and nothing else onto it).
+func tokenChars8(s string) bool {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	if x&high != 0 {
+		return false
+	}
+	in := func(v, lo, hi uint64) uint64 { return (v + (0x80-lo)*ones) &^ (v + (0x7f-hi)*ones) }
+	ok := in(x|0x20*ones, 'a', 'z') | in(x, '0', '9') | in(x, '-', '.') | in(x, '_', '_')
+	return ok&high == high
+}
+
+// unreservedSet marks the bytes encodeURIComponent leaves as they are.
+var unreservedSet = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = unreserved(byte(c))
+	}
+	return t
+}()
 
 func unreserved(c byte) bool {
 	switch {

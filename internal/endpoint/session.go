@@ -56,7 +56,15 @@ func (h *Handler) answerSession(r *request, status int, s *authjs.Session) {
 		r.writeRaw(status, h.d.EmptySession)
 		return
 	}
-	r.json(status, s)
+	// Session.MarshalJSON writes compact JSON, which is what the encoder
+	// in r.json would write for it; writing it directly skips the
+	// encoder's reflection and second pass.
+	b, err := s.MarshalJSON()
+	if err != nil {
+		r.json(status, s) // logs the error and answers null
+		return
+	}
+	r.writeRaw(status, b)
 }
 
 // refreshSession reads the request's session and extends it; nil means no

@@ -10,24 +10,29 @@
 //   - v4 (next-auth 4): enc A256GCM, info "NextAuth.js Generated Encryption
 //     Key" (with " (<salt>)" appended for a non-empty salt), 32-byte key.
 //
-// The JOSE work is done by go-jose; this package derives the keys, enforces
-// the algorithm allow-list, selects the key by "kid", and validates the
-// time claims with Auth.js's 15 second tolerance.
+// The ciphers are go-jose's A256CBC-HS512 AEAD and the standard library's
+// AES-GCM, each built once per secret. This package splits the compact
+// serialization, checks the protected header against the allow-list
+// before any cryptography, selects the key by "kid", parses the claims,
+// and validates the time claims with Auth.js's 15 second tolerance.
 package jwe
 
 import (
-	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
+	"unsafe"
 
-	jose "github.com/go-jose/go-jose/v4"
+	josecipher "github.com/go-jose/go-jose/v4/cipher"
 	"github.com/google/uuid"
 
 	"github.com/ginauth/ginauth/authjs"
@@ -63,6 +68,19 @@ var (
 	ErrNoSecret = errors.New("jwe: no secret")
 )
 
+// Failures that floods of forged tokens reach, made once so that refusing
+// a token allocates nothing for its error.
+var (
+	errOversized    = fmt.Errorf("%w: empty or oversized", ErrInvalidToken)
+	errNoKey        = fmt.Errorf("%w: no secret decrypts it", ErrInvalidToken)
+	errSizes        = fmt.Errorf("%w: wrong IV or tag length for its enc", ErrInvalidToken)
+	errBase64       = fmt.Errorf("%w: malformed base64url", ErrInvalidToken)
+	errPayload      = fmt.Errorf("%w: payload is not a JSON object", ErrInvalidToken)
+	errNotCompact   = fmt.Errorf("%w: not a compact JWE", ErrInvalidToken)
+	errKeyWithDir   = fmt.Errorf("%w: unexpected encrypted key with alg dir", ErrInvalidToken)
+	errNotCanonical = fmt.Errorf("%w: not a compact JWE in canonical base64url", ErrInvalidToken)
+)
+
 // ClockTolerance is the leeway applied to "exp" and "nbf", as in Auth.js.
 const ClockTolerance = 15 * time.Second
 
@@ -73,6 +91,16 @@ const MaxTokenLen = 64 << 10
 type key struct {
 	cbc, gcm       []byte // 64-byte A256CBC-HS512 key (v5 only), 32-byte A256GCM key
 	kidCBC, kidGCM string
+	// The AEADs, built once: go-jose's CBC-HMAC and the standard library's
+	// AES-GCM. Both are safe for concurrent use.
+	cbcAEAD, gcmAEAD []cipher.AEAD // one each; cbcAEAD nil for v4
+}
+
+// knownHeader is a protected header, in its base64url form, that the codec
+// expects and has already checked: what parseHeader would return for it.
+type knownHeader struct {
+	b64 string
+	header
 }
 
 // Codec encodes and decodes tokens for one salt (a cookie name in v5, the
@@ -81,10 +109,13 @@ type key struct {
 type Codec struct {
 	format Format
 	keys   []key
-	encs   []jose.ContentEncryption
-	enc    jose.Encrypter
-	now    func() time.Time
-	cache  *cache
+	known  []knownHeader
+	v4GCM  []cipher.AEAD // every secret's A256GCM AEAD, in order (v4)
+	// Encoding: the first secret's header and AEAD.
+	encHeader string
+	encAEAD   cipher.AEAD
+	now       func() time.Time
+	cache     *cache
 }
 
 // Options configure a Codec.
@@ -97,8 +128,12 @@ type Options struct {
 	Salt string
 	// Now returns the current time (time.Now when nil).
 	Now func() time.Time
-	// CacheSize bounds the cache of verified tokens; 0 disables it.
+	// CacheSize bounds the number of entries in the cache of verified
+	// tokens; 0 disables it.
 	CacheSize int
+	// CacheBytes bounds the memory the cache's entries hold, estimated
+	// from the token and claim sizes; 0 means CacheSize × 2 KiB.
+	CacheBytes int64
 }
 
 // New derives the keys for every secret and returns a Codec.
@@ -116,25 +151,41 @@ func New(o Options) (*Codec, error) {
 			return nil, err
 		}
 		c.keys = append(c.keys, k)
+		c.v4GCM = append(c.v4GCM, k.gcmAEAD[0])
 	}
-	var rcpt jose.Recipient
-	var enc jose.ContentEncryption
+	first := c.keys[0]
 	if o.Format == V4 {
-		c.encs = []jose.ContentEncryption{jose.A256GCM}
-		enc, rcpt = jose.A256GCM, jose.Recipient{Algorithm: jose.DIRECT, Key: c.keys[0].gcm}
+		c.encHeader = b64Header(encGCM, "")
+		c.encAEAD = first.gcmAEAD[0]
+		c.known = []knownHeader{{c.encHeader, header{encGCM, ""}}}
 	} else {
-		c.encs = []jose.ContentEncryption{jose.A256CBC_HS512, jose.A256GCM}
-		enc, rcpt = jose.A256CBC_HS512, jose.Recipient{Algorithm: jose.DIRECT, Key: c.keys[0].cbc, KeyID: c.keys[0].kidCBC}
+		c.encHeader = b64Header(encCBC, first.kidCBC)
+		c.encAEAD = first.cbcAEAD[0]
+		c.known = []knownHeader{
+			{b64Header(encCBC, ""), header{encCBC, ""}},
+			{b64Header(encGCM, ""), header{encGCM, ""}},
+		}
+		for _, k := range c.keys {
+			c.known = append(c.known,
+				knownHeader{b64Header(encCBC, k.kidCBC), header{encCBC, k.kidCBC}},
+				knownHeader{b64Header(encGCM, k.kidGCM), header{encGCM, k.kidGCM}})
+		}
 	}
-	e, err := jose.NewEncrypter(enc, rcpt, nil)
-	if err != nil {
-		return nil, fmt.Errorf("jwe: building encrypter: %w", err)
-	}
-	c.enc = e
 	if o.CacheSize > 0 {
-		c.cache = newCache(o.CacheSize)
+		c.cache = newCache(o.CacheSize, o.CacheBytes)
 	}
 	return c, nil
+}
+
+// b64Header returns the protected header Auth.js writes, base64url-encoded:
+// members in the order alg, enc, kid (kids are base64url, which needs no
+// JSON escaping).
+func b64Header(enc, kid string) string {
+	h := `{"alg":"dir","enc":"` + enc + `"`
+	if kid != "" {
+		h += `,"kid":"` + kid + `"`
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(h + "}"))
 }
 
 // DeriveKey returns the content-encryption key Auth.js derives from secret
@@ -179,53 +230,133 @@ func deriveKey(format Format, secret, salt string) (key, error) {
 		return key{}, fmt.Errorf("jwe: deriving key: %w", err)
 	}
 	k.kidGCM = Thumbprint(k.gcm)
+	block, err := aes.NewCipher(k.gcm)
+	if err != nil {
+		return key{}, fmt.Errorf("jwe: building AES-GCM: %w", err)
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return key{}, fmt.Errorf("jwe: building AES-GCM: %w", err)
+	}
+	k.gcmAEAD = []cipher.AEAD{gcm}
 	if format == V5 {
 		if k.cbc, err = hkdf.Key(sha256.New, []byte(secret), []byte(salt), info, 64); err != nil {
 			return key{}, fmt.Errorf("jwe: deriving key: %w", err)
 		}
 		k.kidCBC = Thumbprint(k.cbc)
+		cbc, err := josecipher.NewCBCHMAC(k.cbc, aes.NewCipher)
+		if err != nil {
+			return key{}, fmt.Errorf("jwe: building A256CBC-HS512: %w", err)
+		}
+		k.cbcAEAD = []cipher.AEAD{cbc}
 	}
 	return k, nil
 }
+
+// bufPool holds the scratch buffers of Encode and Decode: decoded token
+// parts, plaintext, output.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBuf keeps the buffers of rare, large tokens out of the pool.
+const maxPooledBuf = 32 << 10
+
+func getBuf(n int) *[]byte {
+	bp := bufPool.Get().(*[]byte)
+	if cap(*bp) < n {
+		*bp = make([]byte, 0, n)
+	}
+	return bp
+}
+
+func putBuf(bp *[]byte) {
+	if cap(*bp) <= maxPooledBuf {
+		*bp = (*bp)[:0]
+		bufPool.Put(bp)
+	}
+}
+
+// view returns the bytes of s without copying them, for functions that
+// only read their input (base64 decoding, AEAD additional data).
+func view(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // Encode sets iat, exp (iat + maxAge) and a fresh jti on a copy of claims and
 // returns the compact JWE.
 func (c *Codec) Encode(claims authjs.Claims, maxAge time.Duration) (string, error) {
 	now := c.now().Unix()
-	out := make(map[string]any, len(claims)+3)
-	for k, v := range claims {
-		out[k] = v
+	nonceSize := c.encAEAD.NonceSize()
+	var rnd [16 + 16]byte // the jti's UUID, then the IV
+	if _, err := rand.Read(rnd[:16+nonceSize]); err != nil {
+		return "", fmt.Errorf("jwe: reading random bytes: %w", err)
 	}
-	out["iat"] = now
-	out["exp"] = now + int64(maxAge/time.Second)
-	out["jti"] = uuid.NewString()
-	payload, err := json.Marshal(out)
+	id := uuid.UUID(rnd[:16])
+	id[6] = id[6]&0x0f | 0x40 // version 4
+	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+	iv := rnd[16 : 16+nonceSize]
+
+	bp := getBuf(2048)
+	defer putBuf(bp)
+	payload, err := appendClaims((*bp)[:0], claims, now, now+int64(maxAge/time.Second), id.String())
 	if err != nil {
 		return "", fmt.Errorf("jwe: encoding claims: %w", err)
 	}
-	obj, err := c.enc.Encrypt(payload)
-	if err != nil {
-		return "", fmt.Errorf("jwe: encrypting: %w", err)
+	// The sealed text and then its base64url form follow the payload in
+	// the same buffer; make room for them once.
+	enc := base64.RawURLEncoding
+	sealedMax := len(payload) + 64
+	if need := len(payload) + sealedMax + enc.EncodedLen(sealedMax); cap(payload) < need {
+		payload = append(make([]byte, 0, need), payload...)
 	}
-	return obj.CompactSerialize()
+	*bp = payload[:0]
+	sealed := c.encAEAD.Seal(payload[len(payload):], iv, payload, view(c.encHeader))
+	tagSize := c.encAEAD.Overhead()
+	if c.format == V5 {
+		tagSize = 32 // the CBC-HMAC Overhead includes the padding
+	}
+	ct, tag := sealed[:len(sealed)-tagSize], sealed[len(sealed)-tagSize:]
+
+	n := len(c.encHeader) + 3 + enc.EncodedLen(len(iv)) + enc.EncodedLen(len(ct)) + enc.EncodedLen(len(tag))
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(c.encHeader)
+	b.WriteString("..")
+	var scratch [64]byte
+	b.Write(enc.AppendEncode(scratch[:0], iv))
+	b.WriteByte('.')
+	b.Write(enc.AppendEncode(sealed[len(sealed):], ct)) // after the sealed text
+	b.WriteByte('.')
+	b.Write(enc.AppendEncode(scratch[:0], tag))
+	return b.String(), nil
 }
 
 // Decode decrypts and validates a token. The returned Token may be shared
 // with other callers through the verified-token cache: treat it as
 // read-only and Clone it before changing it.
 //
-// Every failure wraps ErrInvalidToken or ErrTokenExpired.
+// A token has one spelling (see split): any other is refused before
+// anything is done with it but comparing it with the cached tokens, and its
+// header must pass the allow-list before any decryption. Every failure
+// wraps ErrInvalidToken or ErrTokenExpired.
 func (c *Codec) Decode(token string) (authjs.Claims, error) {
 	if token == "" || len(token) > MaxTokenLen {
-		return nil, fmt.Errorf("%w: empty or oversized", ErrInvalidToken)
+		return nil, errOversized
 	}
 	now := c.now().Truncate(time.Second) // jose compares whole seconds
+	var h uint64
 	if c.cache != nil {
-		if t, ok := c.cache.get(token, now); ok {
+		// The cache holds only tokens that passed split's canonical
+		// check, and a hit compares the whole string: a hit is one of
+		// them, spelled the one way. Checking the spelling first would
+		// add a pass over the token to every hit.
+		h = c.cache.hash(token)
+		if t, ok := c.cache.get(token, h, now); ok {
 			return t, nil
 		}
 	}
-	claims, err := c.decrypt(token)
+	p, err := split(token)
+	if err != nil {
+		return nil, err
+	}
+	claims, size, err := c.decrypt(p)
 	if err != nil {
 		return nil, err
 	}
@@ -234,72 +365,99 @@ func (c *Codec) Decode(token string) (authjs.Claims, error) {
 		return nil, err
 	}
 	if c.cache != nil {
-		c.cache.put(token, claims, exp)
+		c.cache.put(token, h, claims, exp, size)
 	}
 	return claims, nil
 }
 
-func (c *Codec) decrypt(token string) (authjs.Claims, error) {
-	// With alg "dir" the JWE Encrypted Key must be empty (RFC 7516 §5.2
-	// step 10). go-jose ignores it, so a token with bytes inserted there
-	// would still decrypt; jose, which Auth.js uses, refuses it.
-	if _, rest, _ := strings.Cut(token, "."); rest != "" && rest[0] != '.' {
-		return nil, fmt.Errorf("%w: unexpected encrypted key with alg dir", ErrInvalidToken)
+// decrypt authenticates and decrypts a token split into canonical parts and
+// parses its claims; size is the plaintext's length.
+func (c *Codec) decrypt(p parts) (authjs.Claims, int, error) {
+	h, ok := c.lookupHeader(p.header)
+	if !ok {
+		var err error
+		if h, err = c.parseHeader(p.header); err != nil {
+			return nil, 0, err
+		}
 	}
-	obj, err := jose.ParseEncryptedCompact(token, []jose.KeyAlgorithm{jose.DIRECT}, c.encs)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	aeads := c.candidates(h)
+	if len(aeads) == 0 {
+		return nil, 0, errNoKey
 	}
-	h := obj.Header
-	if _, ok := h.ExtraHeaders["zip"]; ok {
-		return nil, fmt.Errorf("%w: compressed tokens are not accepted", ErrInvalidToken)
+	nonceSize, tagSize := 12, 16
+	if h.enc == encCBC {
+		nonceSize, tagSize = 16, 32
 	}
-	if _, ok := h.ExtraHeaders["crit"]; ok {
-		return nil, fmt.Errorf("%w: critical header parameters are not supported", ErrInvalidToken)
+	enc := base64.RawURLEncoding
+	ivLen, ctLen, tagLen := enc.DecodedLen(len(p.iv)), enc.DecodedLen(len(p.ciphertext)), enc.DecodedLen(len(p.tag))
+	if ivLen != nonceSize || tagLen != tagSize {
+		return nil, 0, errSizes
 	}
-	enc, _ := h.ExtraHeaders[jose.HeaderKey("enc")].(string)
+	// One buffer: IV, ciphertext and tag (contiguous, as Open wants
+	// them), then room for the plaintext.
+	bp := getBuf(ivLen + 2*ctLen + tagLen)
+	defer putBuf(bp)
+	buf := (*bp)[:ivLen+ctLen+tagLen]
+	if _, err := b64.Decode(buf, view(p.iv)); err != nil {
+		return nil, 0, errBase64
+	}
+	if _, err := b64.Decode(buf[ivLen:], view(p.ciphertext)); err != nil {
+		return nil, 0, errBase64
+	}
+	if _, err := b64.Decode(buf[ivLen+ctLen:], view(p.tag)); err != nil {
+		return nil, 0, errBase64
+	}
+	iv, sealed, dst := buf[:ivLen], buf[ivLen:], buf[len(buf):]
+	aad := view(p.header)
 	var plaintext []byte
-	for _, k := range c.candidates(enc, h.KeyID) {
-		if plaintext, err = obj.Decrypt(k); err == nil {
+	for _, a := range aeads {
+		if pt, err := a.Open(dst, iv, sealed, aad); err == nil {
+			plaintext = pt
 			break
 		}
 	}
 	if plaintext == nil {
-		return nil, fmt.Errorf("%w: no secret decrypts it", ErrInvalidToken)
+		return nil, 0, errNoKey
 	}
-	var claims authjs.Claims
-	dec := json.NewDecoder(bytes.NewReader(plaintext))
-	if err := dec.Decode(&claims); err != nil || claims == nil || dec.More() {
-		return nil, fmt.Errorf("%w: payload is not a JSON object", ErrInvalidToken)
+	claims, ok := parseClaims(plaintext)
+	if !ok {
+		return nil, 0, errPayload
 	}
-	return claims, nil
+	return claims, len(plaintext), nil
 }
 
-// candidates lists the keys to try for a token with the given enc and kid,
-// following @auth/core: without a kid only the first secret is tried; with a
-// kid only the secret whose thumbprint matches. v4 tokens carry no kid and
-// every secret is tried in order (AES-GCM rejects a wrong key).
-func (c *Codec) candidates(enc, kid string) [][]byte {
-	pick := func(k key) ([]byte, string) {
-		if enc == string(jose.A256GCM) {
-			return k.gcm, k.kidGCM
+// lookupHeader returns the checked header for one of the exact headers
+// the codec expects.
+func (c *Codec) lookupHeader(b64Header string) (header, bool) {
+	for _, k := range c.known {
+		if k.b64 == b64Header {
+			return k.header, true
 		}
-		return k.cbc, k.kidCBC
 	}
+	return header{}, false
+}
+
+// candidates lists the AEADs to try for a token with the given header,
+// following @auth/core: without a kid only the first secret is tried; with
+// a kid only the secret whose thumbprint matches. v4 tokens carry no kid
+// and every secret is tried in order (AES-GCM rejects a wrong key).
+func (c *Codec) candidates(h header) []cipher.AEAD {
 	if c.format == V4 {
-		out := make([][]byte, len(c.keys))
-		for i, k := range c.keys {
-			out[i], _ = pick(k)
-		}
-		return out
+		return c.v4GCM
 	}
-	if kid == "" {
-		b, _ := pick(c.keys[0])
-		return [][]byte{b}
+	pick := func(k key) ([]cipher.AEAD, string) {
+		if h.enc == encGCM {
+			return k.gcmAEAD, k.kidGCM
+		}
+		return k.cbcAEAD, k.kidCBC
+	}
+	if h.kid == "" {
+		a, _ := pick(c.keys[0])
+		return a
 	}
 	for _, k := range c.keys {
-		if b, id := pick(k); id == kid {
-			return [][]byte{b}
+		if a, id := pick(k); id == h.kid {
+			return a
 		}
 	}
 	return nil

@@ -1,0 +1,393 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// server is one peer under test.
+type server struct {
+	name  string
+	kind  string // token kind
+	start func(port int) *exec.Cmd
+}
+
+// scenario is one wrk run: n distinct valid tokens, or forged ones.
+type scenario struct {
+	name    string
+	n       int
+	garbage bool
+}
+
+type result struct {
+	rps       []float64 // one per round
+	non2xx    int
+	rssKiB    int // after the scenario's last round
+	wrkErrors bool
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	example := fs.String("example", "", "ginauth's example binary")
+	nodeDir := fs.String("node", "", "directory of the Node peers (with node_modules)")
+	lua := fs.String("lua", "", "wrk script rotating the tokens (default: rotate.lua beside -node)")
+	users := fs.String("users", "1000,20000,200000", "numbers of distinct users")
+	rounds := fs.Int("rounds", 3, "rounds of every run")
+	duration := fs.Duration("duration", 5*time.Second, "length of one wrk run")
+	conns := fs.Int("c", 32, "wrk connections")
+	threads := fs.Int("t", 2, "wrk threads")
+	only := fs.String("only", "", "comma-separated servers to run (default: all)")
+	workDir := fs.String("work", "", "directory for token files (default: a temporary one)")
+	_ = fs.Parse(args)
+	if *example == "" || *nodeDir == "" {
+		return errors.New("run needs -example and -node")
+	}
+	if *lua == "" {
+		*lua = filepath.Join(filepath.Dir(filepath.Clean(*nodeDir)), "rotate.lua")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if *workDir == "" {
+		if *workDir, err = os.MkdirTemp("", "bench-peers-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(*workDir)
+	}
+
+	const secret = "bench-peers-secret-0123456789abcdefghijklmnop"
+	scenarios := []scenario{{name: "1 token", n: 1}}
+	maxN := 1
+	for _, s := range strings.Split(*users, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bad -users entry %q", s)
+		}
+		scenarios = append(scenarios, scenario{name: humanN(n) + " users", n: n})
+		maxN = max(maxN, n)
+	}
+	const garbageN = 20_000
+	scenarios = append(scenarios, scenario{name: "garbage", n: garbageN, garbage: true})
+
+	node := func(script string, env ...string) func(int) *exec.Cmd {
+		return func(port int) *exec.Cmd {
+			cmd := exec.Command("node", filepath.Join(*nodeDir, script))
+			cmd.Env = append(os.Environ(), append(env, "PORT="+strconv.Itoa(port), "AUTH_SECRET="+secret)...)
+			return cmd
+		}
+	}
+	exampleCmd := func(mode string) func(int) *exec.Cmd {
+		return func(port int) *exec.Cmd {
+			cmd := exec.Command(*example)
+			cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "AUTH_SECRET="+secret,
+				"AUTH_URL=http://127.0.0.1:"+strconv.Itoa(port), "AUTH_MODE="+mode, "GIN_MODE=release")
+			return cmd
+		}
+	}
+	goPeer := func(name string) func(int) *exec.Cmd {
+		return func(port int) *exec.Cmd {
+			return exec.Command(self, "serve", name, "-addr", "127.0.0.1:"+strconv.Itoa(port), "-secret", secret)
+		}
+	}
+	servers := []server{
+		{"ginauth v5", "v5", exampleCmd("v5")},
+		{"ginauth v4", "v4", exampleCmd("v4")},
+		{"gin-jwt", "gin-jwt", goPeer("gin-jwt")},
+		{"gin sessions", "sessions", goPeer("sessions")},
+		{"@auth/express", "v5", node("authexpress.mjs")},
+		{"NextAuth v4 getToken", "v4", node("nextauth4.mjs")},
+	}
+	if *only != "" {
+		keep := strings.Split(*only, ",")
+		servers = slices.DeleteFunc(servers, func(s server) bool { return !slices.Contains(keep, s.name) })
+	}
+
+	kinds, err := tokenKinds(secret)
+	if err != nil {
+		return err
+	}
+	files := map[string]string{}
+	for _, s := range servers {
+		for _, garbage := range []bool{false, true} {
+			key := s.kind + map[bool]string{false: ".valid", true: ".garbage"}[garbage]
+			if files[key] != "" {
+				continue
+			}
+			n := maxN
+			if garbage {
+				n = garbageN
+			}
+			path := filepath.Join(*workDir, key+".txt")
+			fmt.Fprintf(os.Stderr, "making %d %s cookies\n", n, key)
+			if err := writeTokens(path, kinds[s.kind], n, garbage); err != nil {
+				return err
+			}
+			files[key] = path
+		}
+	}
+
+	results := map[string]map[string]*result{}
+	idle := map[string]int{}
+	for i, s := range servers {
+		port := 18100 + i
+		logPath := filepath.Join(*workDir, strings.NewReplacer(" ", "-", "/", "-", "@", "").Replace(s.name)+".log")
+		res, idleRSS, err := measure(s, port, logPath, scenarios, files, *lua, *rounds, *duration, *conns, *threads)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		results[s.name], idle[s.name] = res, idleRSS
+	}
+	printTable(os.Stdout, servers, scenarios, results, idle, *rounds, *duration, *conns, *threads)
+	return nil
+}
+
+func humanN(n int) string {
+	if n%1000 == 0 {
+		return strconv.Itoa(n/1000) + "k"
+	}
+	return strconv.Itoa(n)
+}
+
+// measure starts a server (its output goes to logPath), checks that it accepts a valid token and
+// refuses a forged one, then runs every scenario for the given rounds.
+func measure(s server, port int, logPath string, scenarios []scenario, files map[string]string, lua string, rounds int, d time.Duration, conns, threads int) (map[string]*result, int, error) {
+	cmd := s.start(port)
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, 0, err
+	}
+	defer func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/api/protected"
+	if err := waitUp(url); err != nil {
+		return nil, 0, err
+	}
+	valid, err := firstLine(files[s.kind+".valid"])
+	if err != nil {
+		return nil, 0, err
+	}
+	forged, err := firstLine(files[s.kind+".garbage"])
+	if err != nil {
+		return nil, 0, err
+	}
+	if code := get(url, valid); code != http.StatusOK {
+		return nil, 0, fmt.Errorf("a valid token got %d", code)
+	}
+	if code := get(url, forged); code/100 != 4 {
+		return nil, 0, fmt.Errorf("a forged token got %d", code)
+	}
+	fmt.Fprintf(os.Stderr, "== %s (pid %d)\n", s.name, cmd.Process.Pid)
+	// Warm up (JIT, pools) with the single token.
+	if _, err := wrk(url, files[s.kind+".valid"], 1, lua, 2*time.Second, conns, threads); err != nil {
+		return nil, 0, err
+	}
+	idle := rssKiB(cmd.Process.Pid)
+	out := map[string]*result{}
+	for r := range rounds {
+		// Each round starts at another scenario, so that a slow patch of
+		// time (other processes on the machine) does not always fall on
+		// the same column.
+		for k := range scenarios {
+			sc := scenarios[(k+r)%len(scenarios)]
+			file := files[s.kind+".valid"]
+			if sc.garbage {
+				file = files[s.kind+".garbage"]
+			}
+			w, err := wrk(url, file, sc.n, lua, d, conns, threads)
+			if err != nil {
+				return nil, 0, err
+			}
+			res := out[sc.name]
+			if res == nil {
+				res = &result{}
+				out[sc.name] = res
+			}
+			res.rps = append(res.rps, w.rps)
+			res.rssKiB = rssKiB(cmd.Process.Pid)
+			if sc.garbage {
+				res.non2xx += w.requests - w.non2xx // successes are the errors here
+			} else {
+				res.non2xx += w.non2xx
+			}
+			res.wrkErrors = res.wrkErrors || w.socketErrors
+			fmt.Fprintf(os.Stderr, "   round %d %-12s %9.0f req/s  rss %6.1f MiB\n", r+1, sc.name, w.rps, float64(res.rssKiB)/1024)
+		}
+	}
+	return out, idle, nil
+}
+
+func waitUp(url string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", strings.TrimPrefix(strings.Split(url, "/api")[0], "http://"), time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("server did not start")
+}
+
+func firstLine(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	if !sc.Scan() {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return sc.Text(), nil
+}
+
+func get(url, cookie string) int {
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+	req.Header.Set("Cookie", cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+type wrkResult struct {
+	rps              float64
+	requests, non2xx int
+	socketErrors     bool
+}
+
+var (
+	reRPS      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	reRequests = regexp.MustCompile(`(\d+) requests in`)
+	reNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+func wrk(url, file string, n int, lua string, d time.Duration, conns, threads int) (wrkResult, error) {
+	cmd := exec.Command("wrk", "-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns), "-d", d.String(), "-s", lua, url, "--", file, strconv.Itoa(n))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return wrkResult{}, fmt.Errorf("wrk: %w\n%s", err, out)
+	}
+	var r wrkResult
+	m := reRPS.FindSubmatch(out)
+	if m == nil {
+		return r, fmt.Errorf("wrk printed no rate:\n%s", out)
+	}
+	r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	if m := reRequests.FindSubmatch(out); m != nil {
+		r.requests, _ = strconv.Atoi(string(m[1]))
+	}
+	if m := reNon2xx.FindSubmatch(out); m != nil {
+		r.non2xx, _ = strconv.Atoi(string(m[1]))
+	}
+	r.socketErrors = strings.Contains(string(out), "Socket errors")
+	return r, nil
+}
+
+// rssKiB reads a process's resident set size.
+func rssKiB(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return 0
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func printTable(w io.Writer, servers []server, scenarios []scenario, results map[string]map[string]*result, idle map[string]int, rounds int, d time.Duration, conns, threads int) {
+	fmt.Fprintf(w, "Requests per second, GET /api/protected (median of %d rounds of %v, wrk -t%d -c%d, loopback):\n\n", rounds, d, threads, conns)
+	fmt.Fprintf(w, "| server |")
+	for _, sc := range scenarios {
+		fmt.Fprintf(w, " %s |", sc.name)
+	}
+	fmt.Fprintf(w, " %s / 1 token | RSS idle | RSS after %s | RSS after garbage |\n", scenarios[len(scenarios)-2].name, scenarios[len(scenarios)-2].name)
+	fmt.Fprintf(w, "|---|%s---:|---:|---:|---:|\n", strings.Repeat("---:|", len(scenarios)))
+	var notes []string
+	for _, s := range servers {
+		res := results[s.name]
+		fmt.Fprintf(w, "| %s |", s.name)
+		for _, sc := range scenarios {
+			r := res[sc.name]
+			fmt.Fprintf(w, " %.0f |", median(r.rps))
+			if r.non2xx > 0 {
+				what := "non-2xx answers to valid tokens"
+				if sc.garbage {
+					what = "forged tokens accepted"
+				}
+				notes = append(notes, fmt.Sprintf("%s, %s: %d %s", s.name, sc.name, r.non2xx, what))
+			}
+			if r.wrkErrors {
+				notes = append(notes, fmt.Sprintf("%s, %s: wrk reported socket errors", s.name, sc.name))
+			}
+		}
+		big := res[scenarios[len(scenarios)-2].name]
+		fmt.Fprintf(w, " %.2f | %.1f MiB | %.1f MiB | %.1f MiB |\n", median(big.rps)/median(res[scenarios[0].name].rps),
+			float64(idle[s.name])/1024, float64(big.rssKiB)/1024, float64(res["garbage"].rssKiB)/1024)
+	}
+	if base := results["ginauth v5"]; base != nil {
+		fmt.Fprintf(w, "\nginauth v5 / peer (same column):\n\n| peer |")
+		for _, sc := range scenarios {
+			fmt.Fprintf(w, " %s |", sc.name)
+		}
+		fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---:|", len(scenarios)))
+		for _, s := range servers {
+			if s.name == "ginauth v5" {
+				continue
+			}
+			fmt.Fprintf(w, "| %s |", s.name)
+			for _, sc := range scenarios {
+				fmt.Fprintf(w, " %.2fx |", median(base[sc.name].rps)/median(results[s.name][sc.name].rps))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+}
