@@ -52,6 +52,7 @@ import (
 	"github.com/ginauth/ginauth/internal/pages"
 	"github.com/ginauth/ginauth/internal/session"
 	"github.com/ginauth/ginauth/providers"
+	"github.com/ginauth/ginauth/throttle"
 )
 
 // DefaultBasePath is where the endpoints are served unless Config.BasePath
@@ -180,6 +181,9 @@ type Config struct {
 	// a negative value disables the cache.
 	TokenCacheSize int
 
+	// Throttle bounds how often clients may ask for sign-in links.
+	Throttle Throttle
+
 	// Logger receives the library's logs (never tokens, secrets or
 	// claims); slog.Default() when nil.
 	Logger *slog.Logger
@@ -287,6 +291,37 @@ type Pages struct {
 	// NewUser receives a user whose first sign-in created them in the
 	// Adapter, with ?callbackUrl= (Auth.js's pages.newUser).
 	NewUser string
+}
+
+// Throttle holds the limits on sign-in attempts. A nil Limiter gets the
+// default, an in-memory limiter of this process; throttle.Unlimited turns a
+// limit off. Applications running several instances share limits with a
+// Limiter backed by a shared store. A request over a limit is answered
+// exactly as one that went through, and logged.
+type Throttle struct {
+	// EmailPerAddress bounds the sign-in links sent to one address:
+	// DefaultEmailPerAddress when nil.
+	EmailPerAddress throttle.Limiter
+	// EmailPerClient bounds the sign-in links one client address (Gin's
+	// ClientIP, which follows its trusted proxies) may ask for:
+	// DefaultEmailPerClient when nil.
+	EmailPerClient throttle.Limiter
+}
+
+// Default limits of Throttle.
+var (
+	// DefaultEmailPerAddress: 3 links at once, then one every 5 minutes.
+	DefaultEmailPerAddress = throttle.Limit{Every: 5 * time.Minute, Burst: 3}
+	// DefaultEmailPerClient: 20 links at once, then one every 30 seconds.
+	DefaultEmailPerClient = throttle.Limit{Every: 30 * time.Second, Burst: 20}
+)
+
+// limiter returns l, or an in-memory limiter with the default limit.
+func limiter(l throttle.Limiter, def throttle.Limit) (throttle.Limiter, error) {
+	if l != nil {
+		return l, nil
+	}
+	return throttle.NewMemory(def, 0)
 }
 
 // Brand customises the built-in pages.
@@ -408,23 +443,31 @@ func New(cfg Config) (*Auth, error) {
 	a.onlyInsecure, a.onlySecure = []*session.Variant{a.insecure}, []*session.Variant{a.secure}
 	a.both = []*session.Variant{a.secure, a.insecure}
 
+	var limits endpoint.EmailLimits
+	if limits.PerAddress, err = limiter(cfg.Throttle.EmailPerAddress, DefaultEmailPerAddress); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if limits.PerClient, err = limiter(cfg.Throttle.EmailPerClient, DefaultEmailPerClient); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	a.endpoints, err = endpoint.New(endpoint.Options{
-		Dialect:    a.dialect,
-		BasePath:   basePath,
-		Site:       a.site,
-		Insecure:   a.insecure,
-		Secure:     a.secure,
-		Carrier:    a.carrier,
-		Adapter:    cfg.Adapter,
-		CSRFSecret: a.dialect.CSRFSecret(secrets),
-		Providers:  cfg.Providers,
-		Callbacks:  cfg.Callbacks,
-		Events:     cfg.Events,
-		Pages:      dialect.Pages(cfg.Pages),
-		Brand:      pages.Brand(cfg.Brand),
-		SignInHint: cfg.SignInHint,
-		Logger:     cfg.Logger,
-		Now:        cfg.Now,
+		Dialect:     a.dialect,
+		BasePath:    basePath,
+		Site:        a.site,
+		Insecure:    a.insecure,
+		Secure:      a.secure,
+		Carrier:     a.carrier,
+		Adapter:     cfg.Adapter,
+		CSRFSecret:  a.dialect.CSRFSecret(secrets),
+		Providers:   cfg.Providers,
+		Callbacks:   cfg.Callbacks,
+		Events:      cfg.Events,
+		Pages:       dialect.Pages(cfg.Pages),
+		Brand:       pages.Brand(cfg.Brand),
+		SignInHint:  cfg.SignInHint,
+		Logger:      cfg.Logger,
+		Now:         cfg.Now,
+		EmailLimits: limits,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)

@@ -45,6 +45,11 @@ type SignInParams struct {
 	Profile map[string]any
 	// Credentials holds the submitted form fields (credentials providers).
 	Credentials map[string]string
+	// VerificationRequest is true when an email provider is about to send
+	// a sign-in link (Auth.js's email.verificationRequest): User is the
+	// stored user with that address or a placeholder, and denying stops
+	// the message. At the link's callback it is false.
+	VerificationRequest bool
 	// Request is the sign-in's HTTP request.
 	Request *Request
 }

@@ -57,6 +57,9 @@ type Dialect struct {
 	// VerifyRequestKeepsQuery: a custom verify-request page receives the
 	// request's query (v5).
 	VerifyRequestKeepsQuery bool
+	// EmailDomainNeedsDot: the default email normalizer refuses a domain
+	// without a "." (v4).
+	EmailDomainNeedsDot bool
 	// EncryptedState: the OAuth state parameter is itself a JWE (v5).
 	EncryptedState bool
 
@@ -78,8 +81,8 @@ var V4 = &Dialect{
 	EmptySession:       []byte("{}"),
 	ConfigErrorMessage: "There is a problem with the server configuration. Check the server logs for more information.",
 	LogBeacon:          true, ErrorCodeInPath: true, KeepCookiesOnSessionError: true, SessionFromDecodedToken: true,
-	ErrorPageFoldsCase: true,
-	v4:                 true,
+	ErrorPageFoldsCase: true, EmailDomainNeedsDot: true,
+	v4: true,
 }
 
 // Names returns the cookie names for secure (https) or plain origins.
@@ -154,6 +157,7 @@ const (
 	CodeOAuthNotLinked     = "OAuthAccountNotLinked"
 	CodeOAuthCreateAccount = "OAuthCreateAccount"
 	CodeEmailSignin        = "EmailSignin"
+	CodeEmailCreateAccount = "EmailCreateAccount"
 	CodeCallback           = "Callback"
 	CodeSessionRequired    = "SessionRequired"
 )
@@ -179,12 +183,19 @@ const (
 	CreateUserFailed
 	// AdapterFailed: the adapter failed during a sign-in.
 	AdapterFailed
+	// EmailCreateUserFailed: the adapter could not create the user of an
+	// email sign-in.
+	EmailCreateUserFailed
+	// EmailTokenMissing: an email callback without a token.
+	EmailTokenMissing
 )
 
 // Code returns the error code of a failure.
 func (d *Dialect) Code(f Failure) string {
-	v4 := [...]string{CodeOAuthSignin, CodeOAuthCallback, CodeCallback, CodeEmailSignin, CodeCallback, CodeOAuthCreateAccount, CodeCallback}
-	v5 := [...]string{CodeConfiguration, CodeConfiguration, CodeOAuthCallbackErr, CodeConfiguration, CodeConfiguration, CodeConfiguration, CodeConfiguration}
+	v4 := [...]string{CodeOAuthSignin, CodeOAuthCallback, CodeCallback, CodeEmailSignin, CodeCallback, CodeOAuthCreateAccount, CodeCallback,
+		CodeEmailCreateAccount, "configuration"}
+	v5 := [...]string{CodeConfiguration, CodeConfiguration, CodeOAuthCallbackErr, CodeConfiguration, CodeConfiguration, CodeConfiguration, CodeConfiguration,
+		CodeConfiguration, CodeConfiguration}
 	if d.v4 {
 		return v4[f]
 	}

@@ -100,13 +100,15 @@ func TestTexts(t *testing.T) {
 
 func TestCodes(t *testing.T) {
 	want := map[dialect.Failure][2]string{
-		dialect.OAuthSignInFailed:   {"OAuthSignin", "Configuration"},
-		dialect.OAuthCallbackFailed: {"OAuthCallback", "Configuration"},
-		dialect.ProviderRefused:     {"Callback", "OAuthCallbackError"},
-		dialect.EmailSignInFailed:   {"EmailSignin", "Configuration"},
-		dialect.CallbackUnsupported: {"Callback", "Configuration"},
-		dialect.CreateUserFailed:    {"OAuthCreateAccount", "Configuration"},
-		dialect.AdapterFailed:       {"Callback", "Configuration"},
+		dialect.OAuthSignInFailed:     {"OAuthSignin", "Configuration"},
+		dialect.OAuthCallbackFailed:   {"OAuthCallback", "Configuration"},
+		dialect.ProviderRefused:       {"Callback", "OAuthCallbackError"},
+		dialect.EmailSignInFailed:     {"EmailSignin", "Configuration"},
+		dialect.CallbackUnsupported:   {"Callback", "Configuration"},
+		dialect.CreateUserFailed:      {"OAuthCreateAccount", "Configuration"},
+		dialect.AdapterFailed:         {"Callback", "Configuration"},
+		dialect.EmailCreateUserFailed: {"EmailCreateAccount", "Configuration"},
+		dialect.EmailTokenMissing:     {"configuration", "Configuration"},
 	}
 	for f, w := range want {
 		if got := dialect.V4.Code(f); got != w[0] {

@@ -25,6 +25,8 @@ func (h *Handler) callback(r *request) {
 		r.text(http.StatusBadRequest, "Callback for provider "+quoteProvider(r.provider)+" not supported")
 	case p.credentials != nil:
 		h.credentialsCallback(r, p)
+	case p.email != nil:
+		h.emailCallback(r, p)
 	default:
 		h.oauthCallback(r, p)
 	}
@@ -68,7 +70,7 @@ func (h *Handler) credentialsCallback(r *request, p *provider) {
 		u.ID = uuid.NewString()
 	}
 	account := &authjs.Account{Provider: p.info.ID, Type: authjs.TypeCredentials, ProviderAccountID: u.ID}
-	h.completeSignIn(r, p, signIn{user: &u, account: account, credentials: creds, deniedStatus: http.StatusForbidden})
+	h.completeSignIn(r, p, signIn{user: &u, account: account, credentials: creds})
 }
 
 // credentialsFailed answers rejected credentials the dialect's way. An
@@ -98,8 +100,6 @@ type signIn struct {
 	profile map[string]any
 	// credentials are the submitted fields (credentials providers).
 	credentials map[string]string
-	// deniedStatus is the v4 JSON status of a denial (403).
-	deniedStatus int
 }
 
 // completeSignIn runs the SignIn callback, finds or creates the user in the
@@ -112,7 +112,7 @@ func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 	database := r.v.Store.Database()
 	// With an adapter, OAuth accounts are always linked to stored users;
 	// credentials only need one for a database session.
-	stored := adapter != nil && (p.oauth != nil || database)
+	stored := adapter != nil && (p.oauth != nil || p.email != nil || database)
 
 	user := in.user
 	if stored && p.oauth != nil {
@@ -127,20 +127,8 @@ func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 			return
 		}
 	}
-	if cb := h.o.Callbacks.SignIn; cb != nil {
-		err := cb(r.ctx, authjs.SignInParams{User: user, Account: in.account, Profile: in.profile, Credentials: in.credentials, Request: req})
-		var re *authjs.RedirectError
-		switch {
-		case errors.As(err, &re):
-			r.redirectTo(r.redirect(re.URL), http.StatusOK)
-			return
-		case err != nil:
-			if !errors.Is(err, authjs.ErrAccessDenied) {
-				h.log(r.ctx, "signIn callback denied sign-in", err, "provider", p.info.ID)
-			}
-			r.fail(dialect.CodeAccessDenied, in.deniedStatus)
-			return
-		}
+	if !h.signInAllowed(r, authjs.SignInParams{User: user, Account: in.account, Profile: in.profile, Credentials: in.credentials, Request: req}) {
+		return
 	}
 
 	isNew := false
@@ -220,11 +208,38 @@ func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 	r.redirectTo(target, http.StatusOK)
 }
 
+// signInAllowed runs the SignIn callback, if any, and answers a refusal
+// (a redirect it asks for, or AccessDenied).
+func (h *Handler) signInAllowed(r *request, params authjs.SignInParams) bool {
+	cb := h.o.Callbacks.SignIn
+	if cb == nil {
+		return true
+	}
+	err := cb(r.ctx, params)
+	var re *authjs.RedirectError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &re):
+		r.redirectTo(r.redirect(re.URL), http.StatusOK)
+	default:
+		if !errors.Is(err, authjs.ErrAccessDenied) {
+			h.log(r.ctx, "signIn callback denied sign-in", err, "provider", params.Account.Provider)
+		}
+		r.fail(dialect.CodeAccessDenied, http.StatusForbidden) // v4's JSON status
+	}
+	return false
+}
+
 // adapterFailed answers a sign-in the adapter could not complete.
 func (h *Handler) adapterFailed(r *request, p *provider, err error) {
 	h.log(r.ctx, "adapter failed during sign-in", err, "provider", p.info.ID)
-	if errors.Is(err, accounts.ErrCreateUser) {
+	switch {
+	case errors.Is(err, accounts.ErrCreateUser):
 		r.failWith(dialect.CreateUserFailed)
+		return
+	case errors.Is(err, errEmailCreateUser):
+		r.failWith(dialect.EmailCreateUserFailed)
 		return
 	}
 	r.failWith(dialect.AdapterFailed)
@@ -243,6 +258,9 @@ type stored struct {
 // the stored user with the same ID and email, or to a new one; the stored
 // user's name, email and image follow what Authorize returned.
 func (h *Handler) storedUser(r *request, p *provider, in signIn) (stored, error) {
+	if p.email != nil {
+		return h.emailUser(r, in)
+	}
 	a := h.o.Adapter
 	req := accounts.Request{Account: *in.account, Profile: *in.user, LinkByEmail: p.linkByEmail}
 	if p.oauth != nil {

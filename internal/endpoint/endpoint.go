@@ -56,8 +56,10 @@ type Options struct {
 	Brand      pages.Brand
 	SignInHint string
 	Logger     *slog.Logger
-	// Now is the clock of the OAuth engines.
+	// Now is the clock of the OAuth engines and of email links.
 	Now func() time.Time
+	// EmailLimits bound the sign-in links sent.
+	EmailLimits EmailLimits
 }
 
 // provider is a configured provider with what runs it.
@@ -66,6 +68,7 @@ type provider struct {
 	credentials *providers.Credentials // credentials providers
 	fields      []providers.Field
 	oauth       *oauth.Engine // OAuth 2.0 and OpenID Connect providers
+	email       *emailProvider // email providers
 	// linkByEmail is the provider's AllowDangerousEmailAccountLinking.
 	linkByEmail bool
 }
@@ -90,7 +93,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{o: o, d: o.Dialect, providers: make(map[string]*provider, len(o.Providers))}
 	for i, p := range o.Providers {
-		e, err := newProvider(p, o.Now)
+		e, err := newProvider(p, o)
 		if err != nil {
 			return nil, fmt.Errorf("%w: Providers[%d]: %w", ErrProvider, i, err)
 		}
@@ -107,8 +110,15 @@ func New(o Options) (*Handler, error) {
 	return h, nil
 }
 
-func newProvider(p providers.Provider, now func() time.Time) (*provider, error) {
+func newProvider(p providers.Provider, o Options) (*provider, error) {
+	now := o.Now
 	switch p := p.(type) {
+	case providers.Email:
+		return newEmail(p, o)
+	case *providers.Email:
+		if p != nil {
+			return newEmail(*p, o)
+		}
 	case providers.Credentials:
 		return newCredentials(p)
 	case *providers.Credentials:

@@ -135,7 +135,7 @@ func (h *Handler) oauthCallback(r *request, p *provider) {
 		h.oauthCallbackFailed(r, p, err)
 		return
 	}
-	h.completeSignIn(r, p, signIn{user: res.User, account: res.Account, profile: res.Profile, deniedStatus: http.StatusForbidden})
+	h.completeSignIn(r, p, signIn{user: res.User, account: res.Account, profile: res.Profile})
 }
 
 // oauthCallbackFailed answers a callback that failed its checks or its

@@ -84,9 +84,12 @@ func (h *Handler) signIn(r *request) {
 		r.follow(h.d.CSRFFailed(r.site, "/signin"))
 		return
 	}
-	if p == nil || p.oauth == nil {
+	switch {
+	case p != nil && p.email != nil:
+		h.emailSignIn(r, p)
+	case p == nil || p.oauth == nil:
 		r.redirectTo(r.site.Base()+"/signin", http.StatusOK)
-		return
+	default:
+		h.oauthSignIn(r, p)
 	}
-	h.oauthSignIn(r, p)
 }
