@@ -293,7 +293,8 @@ type Pages struct {
 	NewUser string
 }
 
-// Throttle holds the limits on sign-in attempts. A nil Limiter gets the
+// Throttle holds the limits on sign-in attempts: sign-in links sent and
+// credentials tried. A nil Limiter gets the
 // default, an in-memory limiter of this process; throttle.Unlimited turns a
 // limit off. Applications running several instances share limits with a
 // Limiter backed by a shared store. A request over a limit is answered
@@ -306,6 +307,14 @@ type Throttle struct {
 	// ClientIP, which follows its trusted proxies) may ask for:
 	// DefaultEmailPerClient when nil.
 	EmailPerClient throttle.Limiter
+	// CredentialsPerIdentifier bounds the attempts at one account name
+	// (the credentials provider's IdentifierField, compared in lower
+	// case) of a credentials provider, whether the account exists or not:
+	// DefaultCredentialsPerIdentifier when nil.
+	CredentialsPerIdentifier throttle.Limiter
+	// CredentialsPerClient bounds the credentials attempts of one client
+	// address: DefaultCredentialsPerClient when nil.
+	CredentialsPerClient throttle.Limiter
 }
 
 // Default limits of Throttle.
@@ -314,6 +323,12 @@ var (
 	DefaultEmailPerAddress = throttle.Limit{Every: 5 * time.Minute, Burst: 3}
 	// DefaultEmailPerClient: 20 links at once, then one every 30 seconds.
 	DefaultEmailPerClient = throttle.Limit{Every: 30 * time.Second, Burst: 20}
+	// DefaultCredentialsPerIdentifier: 10 attempts at once, then one
+	// every 30 seconds.
+	DefaultCredentialsPerIdentifier = throttle.Limit{Every: 30 * time.Second, Burst: 10}
+	// DefaultCredentialsPerClient: 30 attempts at once, then one every 2
+	// seconds.
+	DefaultCredentialsPerClient = throttle.Limit{Every: 2 * time.Second, Burst: 30}
 )
 
 // limiter returns l, or an in-memory limiter with the default limit.
@@ -443,31 +458,39 @@ func New(cfg Config) (*Auth, error) {
 	a.onlyInsecure, a.onlySecure = []*session.Variant{a.insecure}, []*session.Variant{a.secure}
 	a.both = []*session.Variant{a.secure, a.insecure}
 
-	var limits endpoint.EmailLimits
-	if limits.PerAddress, err = limiter(cfg.Throttle.EmailPerAddress, DefaultEmailPerAddress); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	if limits.PerClient, err = limiter(cfg.Throttle.EmailPerClient, DefaultEmailPerClient); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	var limits endpoint.Limits
+	for _, l := range []struct {
+		dst *throttle.Limiter
+		set throttle.Limiter
+		def throttle.Limit
+	}{
+		{&limits.EmailPerAddress, cfg.Throttle.EmailPerAddress, DefaultEmailPerAddress},
+		{&limits.EmailPerClient, cfg.Throttle.EmailPerClient, DefaultEmailPerClient},
+		{&limits.CredentialsPerIdentifier, cfg.Throttle.CredentialsPerIdentifier, DefaultCredentialsPerIdentifier},
+		{&limits.CredentialsPerClient, cfg.Throttle.CredentialsPerClient, DefaultCredentialsPerClient},
+	} {
+		if *l.dst, err = limiter(l.set, l.def); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
 	}
 	a.endpoints, err = endpoint.New(endpoint.Options{
-		Dialect:     a.dialect,
-		BasePath:    basePath,
-		Site:        a.site,
-		Insecure:    a.insecure,
-		Secure:      a.secure,
-		Carrier:     a.carrier,
-		Adapter:     cfg.Adapter,
-		CSRFSecret:  a.dialect.CSRFSecret(secrets),
-		Providers:   cfg.Providers,
-		Callbacks:   cfg.Callbacks,
-		Events:      cfg.Events,
-		Pages:       dialect.Pages(cfg.Pages),
-		Brand:       pages.Brand(cfg.Brand),
-		SignInHint:  cfg.SignInHint,
-		Logger:      cfg.Logger,
-		Now:         cfg.Now,
-		EmailLimits: limits,
+		Dialect:    a.dialect,
+		BasePath:   basePath,
+		Site:       a.site,
+		Insecure:   a.insecure,
+		Secure:     a.secure,
+		Carrier:    a.carrier,
+		Adapter:    cfg.Adapter,
+		CSRFSecret: a.dialect.CSRFSecret(secrets),
+		Providers:  cfg.Providers,
+		Callbacks:  cfg.Callbacks,
+		Events:     cfg.Events,
+		Pages:      dialect.Pages(cfg.Pages),
+		Brand:      pages.Brand(cfg.Brand),
+		SignInHint: cfg.SignInHint,
+		Logger:     cfg.Logger,
+		Now:        cfg.Now,
+		Limits:     limits,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)

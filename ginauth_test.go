@@ -23,6 +23,7 @@ import (
 	"github.com/ginauth/ginauth"
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/providers"
+	"github.com/ginauth/ginauth/throttle"
 )
 
 const testSecret = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -125,6 +126,9 @@ func newApp(t *testing.T, mode ginauth.Mode, edit func(*ginauth.Config)) *app {
 			},
 		},
 		Logger: slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// The tests sign in far more often than the default limits allow;
+		// throttle_test.go tests them.
+		Throttle: ginauth.Throttle{CredentialsPerIdentifier: throttle.Unlimited, CredentialsPerClient: throttle.Unlimited},
 	}
 	if edit != nil {
 		edit(&cfg)

@@ -32,6 +32,7 @@ import (
 	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/jwe"
 	"github.com/ginauth/ginauth/providers"
+	"github.com/ginauth/ginauth/throttle"
 )
 
 // Every bad input must be answered without a session, a 5xx or a panic.
@@ -84,8 +85,9 @@ func newHostileEnv(t *testing.T, mode ginauth.Mode, configure ...func(*ginauth.C
 				return nil, nil
 			},
 		}},
-		Now:    func() time.Time { return e.now },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:      func() time.Time { return e.now },
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Throttle: ginauth.Throttle{CredentialsPerIdentifier: throttle.Unlimited, CredentialsPerClient: throttle.Unlimited},
 	}
 	for _, f := range configure {
 		f(&cfg)

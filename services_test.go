@@ -26,6 +26,8 @@ import (
 	"github.com/ginauth/ginauth/adapters/redis"
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/providers"
+	"github.com/ginauth/ginauth/throttle"
+	"github.com/ginauth/ginauth/throttle/redisthrottle"
 )
 
 // serviceURL returns the URL of a test server from the environment, or
@@ -333,12 +335,27 @@ func TestServerProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	origin := "http://" + ln.Addr().String()
-	auth, err := ginauth.New(ginauth.Config{
+	cfg := ginauth.Config{
 		Secret: testSecret, URL: origin,
 		Providers: []providers.Provider{providers.Credentials{Authorize: authorize}},
 		Adapter:   store,
 		Session:   ginauth.SessionConfig{Strategy: ginauth.StrategyDatabase},
-	})
+	}
+	if kind.name == "redis" {
+		// The processes share the credentials limit per account name.
+		o, err := goredis.ParseURL(os.Getenv(envServerURL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := goredis.NewClient(o)
+		defer c.Close()
+		l, err := redisthrottle.New(c, sharedLimit, redisthrottle.Options{Prefix: os.Getenv(envServerNS) + ":throttle:"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Throttle.CredentialsPerIdentifier = l
+	}
+	auth, err := ginauth.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,6 +475,9 @@ func TestTwoProcesses(t *testing.T) {
 					t.Errorf("revoked on the second process, the first says %d %s", got.status, got.body)
 				}
 			}
+			if kind.name == "redis" {
+				sharedThrottle(t, one, two)
+			}
 		})
 	}
 }
@@ -511,4 +531,36 @@ func (p *peer) signIn(c *http.Client, login string) {
 func (p *peer) protected(c *http.Client) response {
 	p.t.Helper()
 	return p.get(c, "/api/protected")
+}
+
+// sharedLimit is the credentials limit per account name the server
+// processes share through Redis.
+var sharedLimit = throttle.Limit{Every: time.Hour, Burst: 5}
+
+// sharedThrottle guesses bob's password on both processes in turn: the
+// limit is one budget for both, and once it is spent even the right
+// password is refused, with the answer any account name gets.
+func sharedThrottle(t *testing.T, one, two *peer) {
+	t.Helper()
+	guess := func(p *peer, password string) response {
+		c := newClient(t)
+		return p.post(c, "/api/auth/callback/credentials", url.Values{
+			"username": {"bob"}, "password": {password}, "csrfToken": {p.csrf(c)}, "callbackUrl": {p.origin + "/"},
+		})
+	}
+	for i := range sharedLimit.Burst {
+		p := []*peer{one, two}[i%2]
+		if res := guess(p, "wrong"); !strings.Contains(res.header.Get("Location"), "error=CredentialsSignin&code=credentials") {
+			t.Fatalf("guess %d: %d to %q, want a rejected password", i, res.status, res.header.Get("Location"))
+		}
+	}
+	for _, p := range []*peer{one, two} {
+		res := guess(p, users["bob"].password)
+		if !strings.Contains(res.header.Get("Location"), "code=rate_limited") || res.header.Get("Retry-After") == "" {
+			t.Errorf("past the shared limit on %s: %d to %q (Retry-After %q)", p.origin, res.status, res.header.Get("Location"), res.header.Get("Retry-After"))
+		}
+		if _, ok := res.cookie("authjs.session-token"); ok {
+			t.Error("a throttled sign-in set a session")
+		}
+	}
 }

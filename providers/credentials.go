@@ -38,6 +38,11 @@ type Credentials struct {
 	// AllowDangerousEmailAccountLinking). With the JWT strategy nothing is
 	// stored, as in Auth.js: the token's sub is the returned ID.
 	Authorize func(ctx context.Context, credentials map[string]string, r *authjs.Request) (*authjs.User, error)
+	// IdentifierField is the form field that names the account, whose
+	// attempts the configuration's Throttle limits. When empty it is
+	// "username" if the form has that field, else the form's email field
+	// (named "email" or of type "email"), else "username".
+	IdentifierField string
 	// AllowDangerousEmailAccountLinking lets a first database-session
 	// sign-in link to an existing user of the Adapter with the same email
 	// address; without it such a sign-in fails with OAuthAccountNotLinked.
@@ -78,6 +83,26 @@ func (c Credentials) Form() []Field {
 		out[i] = f
 	}
 	return out
+}
+
+// Identifier returns the name of the field that names the account.
+func (c Credentials) Identifier() string {
+	if c.IdentifierField != "" {
+		return c.IdentifierField
+	}
+	email := ""
+	for _, f := range c.Form() {
+		switch {
+		case f.Name == "username":
+			return "username"
+		case email == "" && (f.Name == "email" || f.Type == "email"):
+			email = f.Name
+		}
+	}
+	if email != "" {
+		return email
+	}
+	return "username"
 }
 
 // Validate reports a provider that cannot work.

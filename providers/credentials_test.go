@@ -113,3 +113,21 @@ func TestCredentialsErrors(t *testing.T) {
 		t.Errorf("errors.As: %+v", ce)
 	}
 }
+
+func TestCredentialsIdentifier(t *testing.T) {
+	for _, tc := range []struct {
+		c    Credentials
+		want string
+	}{
+		{Credentials{}, "username"},
+		{Credentials{Fields: []Field{{Name: "email"}, {Name: "password", Type: "password"}}}, "email"},
+		{Credentials{Fields: []Field{{Name: "login", Type: "email"}, {Name: "password", Type: "password"}}}, "login"},
+		{Credentials{Fields: []Field{{Name: "email"}, {Name: "username"}}}, "username"},
+		{Credentials{Fields: []Field{{Name: "pin", Type: "password"}}}, "username"},
+		{Credentials{IdentifierField: "account", Fields: []Field{{Name: "username"}}}, "account"},
+	} {
+		if got := tc.c.Identifier(); got != tc.want {
+			t.Errorf("Identifier of %+v = %q, want %q", tc.c.Fields, got, tc.want)
+		}
+	}
+}

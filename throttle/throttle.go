@@ -104,4 +104,6 @@ var Unlimited Limiter = unlimited{}
 
 type unlimited struct{}
 
-func (unlimited) Allow(context.Context, string) (Decision, error) { return Decision{Allowed: true}, nil }
+func (unlimited) Allow(context.Context, string) (Decision, error) {
+	return Decision{Allowed: true}, nil
+}

@@ -160,6 +160,9 @@ const (
 	CodeEmailCreateAccount = "EmailCreateAccount"
 	CodeCallback           = "Callback"
 	CodeSessionRequired    = "SessionRequired"
+	// CodeRateLimited is the code of throttled credentials: v5's
+	// CredentialsSignin code, v4's error.
+	CodeRateLimited = "rate_limited"
 )
 
 // Failure names a way a sign-in can fail that the dialects report under
@@ -294,7 +297,7 @@ func (d *Dialect) CredentialsFailed(s Site, code, provider string) Redirect {
 var v4ErrorsToSignIn = map[string]bool{
 	"Signin": true, CodeOAuthSignin: true, CodeOAuthCallback: true,
 	CodeOAuthCreateAccount: true, "EmailCreateAccount": true, CodeCallback: true, CodeOAuthNotLinked: true,
-	CodeEmailSignin: true, CodeCredentialsSignin: true, CodeSessionRequired: true,
+	CodeEmailSignin: true, CodeCredentialsSignin: true, CodeSessionRequired: true, CodeRateLimited: true,
 }
 
 // ErrorToSignIn reports whether GET /error?error=<code> redirects to the

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -59,6 +61,20 @@ func (h *Handler) credentialsCallback(r *request, p *provider) {
 		if s, ok := v.(string); ok && k != "csrfToken" {
 			creds[k] = s
 		}
+	}
+	id := strings.ToLower(strings.TrimSpace(creds[p.credentials.Identifier()]))
+	lims := []limit{{"client", "credentials-client:" + r.c.ClientIP(), h.o.Limits.CredentialsPerClient}}
+	if id != "" {
+		lims = append(lims, limit{"identifier", "credentials-id:" + p.info.ID + ":" + id, h.o.Limits.CredentialsPerIdentifier})
+	}
+	if wait := h.allow(r, "credentials sign-in", lims...); wait > 0 {
+		// The answer of rejected credentials with its own code, whether
+		// the account exists or not; Retry-After says when to try again.
+		r.c.Header("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		to := h.d.CredentialsFailed(r.site, dialect.CodeRateLimited, p.info.ID)
+		to.Status = http.StatusTooManyRequests
+		r.follow(to)
+		return
 	}
 	user, err := p.credentials.Authorize(r.ctx, creds, r.clientRequest())
 	if err != nil || user == nil {

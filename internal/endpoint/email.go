@@ -25,10 +25,44 @@ const maxEmailLen = 254
 // errBadEmail reports an address the default rules refuse.
 var errBadEmail = errors.New("invalid email address")
 
-// EmailLimits bound the sign-in links sent per address and per client
-// address. A request over a limit is answered as if the link were sent.
-type EmailLimits struct {
-	PerAddress, PerClient throttle.Limiter
+// Limits bound sign-in attempts.
+type Limits struct {
+	// EmailPerAddress and EmailPerClient bound the sign-in links sent per
+	// address and per client address; a request over a limit is answered
+	// as if the link were sent.
+	EmailPerAddress, EmailPerClient throttle.Limiter
+	// CredentialsPerIdentifier and CredentialsPerClient bound credentials
+	// attempts per submitted account name and per client address.
+	CredentialsPerIdentifier, CredentialsPerClient throttle.Limiter
+}
+
+// limit is one limiter with its key.
+type limit struct {
+	name, key string
+	limiter   throttle.Limiter
+}
+
+// allow takes one event from each limiter and returns the longest wait
+// of those that refused, or 0. A limiter that fails lets the request
+// through, and is logged: an outage of a shared limiter store must not lock
+// everyone out.
+func (h *Handler) allow(r *request, what string, limits ...limit) time.Duration {
+	var wait time.Duration
+	for _, l := range limits {
+		if l.limiter == nil {
+			continue
+		}
+		d, err := l.limiter.Allow(r.ctx, l.key)
+		switch {
+		case err != nil:
+			h.log(r.ctx, what+": the limiter failed", err)
+		case !d.Allowed:
+			h.o.Logger.WarnContext(r.ctx, "ginauth: "+what+" throttled", "limit", l.name, "client", r.c.ClientIP(),
+				"retry_after", d.RetryAfter.Round(time.Second).String())
+			wait = max(wait, d.RetryAfter, time.Second)
+		}
+	}
+	return wait
 }
 
 // emailProvider is an email provider with its defaults applied.
@@ -109,7 +143,9 @@ func (h *Handler) emailSignIn(r *request, p *provider) {
 		return
 	}
 	verify := r.site.Base() + "/verify-request?" + formEncode("provider", p.info.ID, "type", string(authjs.TypeEmail))
-	if !h.allowEmail(r, p, addr) {
+	if h.allow(r, "email sign-in",
+		limit{"client", "email-client:" + r.c.ClientIP(), h.o.Limits.EmailPerClient},
+		limit{"address", "email-address:" + addr, h.o.Limits.EmailPerAddress}) > 0 {
 		// Answered as a sent link, so that limits tell nothing about
 		// addresses.
 		r.redirectTo(verify, http.StatusOK)
@@ -156,32 +192,6 @@ func (h *Handler) emailSignIn(r *request, p *provider) {
 		return
 	}
 	r.redirectTo(verify, http.StatusOK)
-}
-
-// allowEmail applies the send limits; a limiter that fails lets the
-// request through (the link still needs the mailbox), and is logged.
-func (h *Handler) allowEmail(r *request, p *provider, addr string) bool {
-	for _, l := range []struct {
-		name, key string
-		limiter   throttle.Limiter
-	}{
-		{"client", "email-client:" + r.c.ClientIP(), h.o.EmailLimits.PerClient},
-		{"address", "email-address:" + addr, h.o.EmailLimits.PerAddress},
-	} {
-		if l.limiter == nil {
-			continue
-		}
-		d, err := l.limiter.Allow(r.ctx, l.key)
-		switch {
-		case err != nil:
-			h.log(r.ctx, "email sign-in: the send limiter failed", err, "provider", p.info.ID)
-		case !d.Allowed:
-			h.o.Logger.WarnContext(r.ctx, "ginauth: email sign-in throttled", "provider", p.info.ID, "limit", l.name,
-				"client", r.c.ClientIP(), "retry_after", d.RetryAfter.Round(time.Second).String())
-			return false
-		}
-	}
-	return true
 }
 
 // emailCallback signs in with a link's token (GET /callback/:provider).

@@ -58,8 +58,8 @@ type Options struct {
 	Logger     *slog.Logger
 	// Now is the clock of the OAuth engines and of email links.
 	Now func() time.Time
-	// EmailLimits bound the sign-in links sent.
-	EmailLimits EmailLimits
+	// Limits bound sign-in attempts.
+	Limits Limits
 }
 
 // provider is a configured provider with what runs it.
@@ -67,7 +67,7 @@ type provider struct {
 	info        providers.Info
 	credentials *providers.Credentials // credentials providers
 	fields      []providers.Field
-	oauth       *oauth.Engine // OAuth 2.0 and OpenID Connect providers
+	oauth       *oauth.Engine  // OAuth 2.0 and OpenID Connect providers
 	email       *emailProvider // email providers
 	// linkByEmail is the provider's AllowDangerousEmailAccountLinking.
 	linkByEmail bool

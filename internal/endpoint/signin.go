@@ -21,6 +21,7 @@ var signInMessages = map[string]string{
 	dialect.CodeCredentialsSignin:  "Sign-in failed. Check that the details you entered are correct.",
 	dialect.CodeSessionRequired:    "Please sign in to see this page.",
 	dialect.CodeMissingCSRF:        "Your sign-in form expired. Please try again.",
+	dialect.CodeRateLimited:        "Too many sign-in attempts. Wait a little, then try again.",
 }
 
 func signInMessage(code string) string {
@@ -42,6 +43,9 @@ func (h *Handler) signInPage(r *request) {
 	errCode := r.c.Query("error")
 	if r.c.Query("csrf") == "true" && errCode == "" {
 		errCode = dialect.CodeMissingCSRF
+	}
+	if errCode == dialect.CodeCredentialsSignin && r.c.Query("code") == dialect.CodeRateLimited {
+		errCode = dialect.CodeRateLimited
 	}
 	if p := h.o.Pages.SignIn; p != "" {
 		q := url.Values{"callbackUrl": {r.callback}}
