@@ -21,6 +21,10 @@
 //	                       in @auth/pg-adapter's tables, instead of SQLite
 //	REDIS_URL              redis://… : keep them in Redis, as
 //	                       @auth/unstorage-adapter does (when DATABASE_URL is unset)
+//	TRUSTED_PROXIES        comma-separated addresses or CIDRs of the reverse
+//	                       proxies in front of the example, whose
+//	                       X-Forwarded-For names the client (default: none;
+//	                       the client is the connection's peer)
 //
 // Sign-in with an OpenID Connect provider is added when these are set, with
 // the redirect URI $AUTH_URL/api/auth/callback/oidc registered at the provider:
@@ -33,6 +37,32 @@
 // Sign-in with GitHub is added when GITHUB_ID and GITHUB_SECRET hold an OAuth
 // app's client id and secret, with the callback URL
 // $AUTH_URL/api/auth/callback/github.
+//
+// Sign-in with an emailed link works for any address; a demo account's
+// address (alice@example.org) signs in as that account. The links are sent
+// through an SMTP server when these are set:
+//
+//	EMAIL_SERVER  smtp://user:password@host:587 (STARTTLS required) or
+//	              smtps://user:password@host:465 (TLS from the first byte);
+//	              the user and password are URL-encoded and may be left out
+//	EMAIL_FROM    the sender, "no-reply@example.com" or
+//	              "Example <no-reply@example.com>"; required with EMAIL_SERVER
+//	EMAIL_INSECURE_PLAINTEXT
+//	              1 to send in clear text (credentials included) to a
+//	              development relay that does not offer STARTTLS, such as
+//	              Mailpit at smtp://localhost:1025; refused unless
+//	              EMAIL_SERVER's host is localhost or a loopback address,
+//	              and with smtps://
+//
+// Without EMAIL_SERVER, and only while AUTH_URL is a loopback origin (the
+// default http://localhost:$PORT), the example prints each sign-in link in
+// the terminal instead of sending it, and says so at start with a warning:
+// a development sender, with which whoever reads the output can sign in as
+// any address. On any other origin email sign-in is then off. Either way
+// ginauth's default send limits apply: three links at once per address,
+// then one every five minutes, and twenty per client address, then one
+// every thirty seconds; a request over a limit gets the same answer as one
+// that went through.
 package main
 
 import (
@@ -45,6 +75,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -158,7 +189,10 @@ type settings struct {
 	Strategy ginauth.Strategy
 	Store    authjs.Adapter
 	Logger   *slog.Logger
-	Extra    []providers.Provider // providers beside the password form
+	Email    emailSetup           // how sign-in links are sent; none when its Sender is nil
+	Extra    []providers.Provider // providers beside the password form and the email link
+	Throttle ginauth.Throttle     // limits on sign-in links; ginauth's defaults when zero
+	Now      func() time.Time     // the clock; time.Now when nil
 }
 
 // parseStrategy reads AUTH_SESSION_STRATEGY.
@@ -175,28 +209,41 @@ func parseStrategy(s string) (ginauth.Strategy, error) {
 }
 
 // newAuth configures ginauth for the example: the demo accounts' password
-// form, then the extra providers, with users and accounts in the store.
+// form, the email link, then the extra providers, with users and accounts
+// in the store.
 func newAuth(ctx context.Context, s settings) (*ginauth.Auth, *demo, error) {
 	d, err := seedDemo(ctx, s.Store)
 	if err != nil {
 		return nil, nil, err
 	}
-	auth, err := ginauth.New(ginauth.Config{
-		Secret:  s.Secret,
-		URL:     s.URL,
-		Mode:    s.Mode,
-		Adapter: s.Store,
-		Session: ginauth.SessionConfig{Strategy: s.Strategy},
-		Providers: append([]providers.Provider{
-			providers.Credentials{
-				Name: "Password",
-				Fields: []providers.Field{
-					{Name: "username", Label: "Username", Type: "text", Placeholder: "alice"},
-					{Name: "password", Label: "Password", Type: "password"},
-				},
-				Authorize: d.authorize,
+	ps := []providers.Provider{
+		providers.Credentials{
+			Name: "Password",
+			Fields: []providers.Field{
+				{Name: "username", Label: "Username", Type: "text", Placeholder: "alice"},
+				{Name: "password", Label: "Password", Type: "password"},
 			},
-		}, s.Extra...),
+			Authorize: d.authorize,
+		},
+	}
+	hint := "Demo accounts: alice / wonderland (admin), bob / canwefixit (user)."
+	if s.Email.Sender != nil {
+		// Links live 24 hours and work once; the store keeps only their
+		// hash.
+		ps = append(ps, providers.Email{Sender: s.Email.Sender})
+		if s.Email.Development {
+			hint += " Email sign-in links are printed in the server's terminal."
+		}
+	}
+	auth, err := ginauth.New(ginauth.Config{
+		Secret:    s.Secret,
+		URL:       s.URL,
+		Mode:      s.Mode,
+		Adapter:   s.Store,
+		Session:   ginauth.SessionConfig{Strategy: s.Strategy},
+		Providers: append(ps, s.Extra...),
+		// The default limits: 3 links at once per address, 20 per client.
+		Throttle: s.Throttle,
 		Callbacks: authjs.Callbacks{
 			// Expose the user's id and role in the session.
 			Session: func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
@@ -209,8 +256,9 @@ func newAuth(ctx context.Context, s settings) (*ginauth.Auth, *demo, error) {
 			},
 		},
 		Brand:      ginauth.Brand{Name: "ginauth example", Color: "#0f766e"},
-		SignInHint: "Demo accounts: alice / wonderland (admin), bob / canwefixit (user).",
+		SignInHint: hint,
 		Logger:     s.Logger,
+		Now:        s.Now,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -305,6 +353,11 @@ func run(dataDir string, logger *slog.Logger) error {
 	if s.Strategy, err = parseStrategy(os.Getenv("AUTH_SESSION_STRATEGY")); err != nil {
 		return err
 	}
+	// The development sender writes to standard error, as the logger does.
+	if s.Email, err = emailSender(os.Getenv, s.URL, nil, os.Stderr); err != nil {
+		return err
+	}
+	logEmail(logger, s.Email)
 	openCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	store, err := openStore(openCtx, os.Getenv, dataDir)
 	cancel()
@@ -323,11 +376,18 @@ func run(dataDir string, logger *slog.Logger) error {
 		return err
 	}
 	gin.SetMode(gin.ReleaseMode)
+	router := newRouter(auth, d)
+	// The client address that the sign-in link limits and the logs use is
+	// the connection's peer, or the address forwarded by a proxy named in
+	// TRUSTED_PROXIES: a client cannot choose it with a header.
+	if err := router.SetTrustedProxies(splitList(os.Getenv("TRUSTED_PROXIES"))); err != nil {
+		return fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
 	// Every phase of a connection is bounded, so that slow or idle clients
 	// cannot hold connections and memory forever.
 	srv := &http.Server{
 		Addr:              ":" + port,
-		Handler:           newRouter(auth, d),
+		Handler:           router,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -346,6 +406,17 @@ func run(dataDir string, logger *slog.Logger) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// splitList splits a comma-separated list, dropping spaces and empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func envOr(k, def string) string {
