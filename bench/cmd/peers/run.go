@@ -53,6 +53,7 @@ func run(args []string) error {
 	threads := fs.Int("t", 2, "wrk threads")
 	only := fs.String("only", "", "comma-separated servers to run (default: all)")
 	workDir := fs.String("work", "", "directory for token files (default: a temporary one)")
+	db := fs.String("db", "", "PostgreSQL URL: also measure database sessions (ginauth's example and @auth/express on @auth/pg-adapter), on this database, which is emptied")
 	_ = fs.Parse(args)
 	if *example == "" || *nodeDir == "" {
 		return errors.New("run needs -example and -node")
@@ -113,6 +114,16 @@ func run(args []string) error {
 		{"@auth/express", "v5", node("authexpress.mjs")},
 		{"NextAuth v4 getToken", "v4", node("nextauth4.mjs")},
 	}
+	if *db != "" {
+		servers = append(servers,
+			server{"ginauth v5 db", "db", func(port int) *exec.Cmd {
+				cmd := exampleCmd("v5")(port)
+				cmd.Env = append(cmd.Env, "DATABASE_URL="+*db, "AUTH_SESSION_STRATEGY=database")
+				return cmd
+			}},
+			server{"@auth/express db", "db", node("authexpress.mjs", "DATABASE_URL="+*db)},
+		)
+	}
 	if *only != "" {
 		keep := strings.Split(*only, ",")
 		servers = slices.DeleteFunc(servers, func(s server) bool { return !slices.Contains(keep, s.name) })
@@ -121,6 +132,16 @@ func run(args []string) error {
 	kinds, err := tokenKinds(secret)
 	if err != nil {
 		return err
+	}
+	if slices.ContainsFunc(servers, func(s server) bool { return s.kind == "db" }) {
+		if *db == "" {
+			return errors.New("the database servers need -db")
+		}
+		tokens, err := seedDatabase(context.Background(), *db, maxN)
+		if err != nil {
+			return fmt.Errorf("seeding the database: %w", err)
+		}
+		kinds["db"] = databaseKind(tokens)
 	}
 	files := map[string]string{}
 	for _, s := range servers {
@@ -386,6 +407,17 @@ func printTable(w io.Writer, servers []server, scenarios []scenario, results map
 			}
 			fmt.Fprintln(w)
 		}
+	}
+	if base, peer := results["ginauth v5 db"], results["@auth/express db"]; base != nil && peer != nil {
+		fmt.Fprintf(w, "\nginauth v5 db / @auth/express db (same column):\n\n|")
+		for _, sc := range scenarios {
+			fmt.Fprintf(w, " %s |", sc.name)
+		}
+		fmt.Fprintf(w, "\n|%s\n|", strings.Repeat("---:|", len(scenarios)))
+		for _, sc := range scenarios {
+			fmt.Fprintf(w, " %.2fx |", median(base[sc.name].rps)/median(peer[sc.name].rps))
+		}
+		fmt.Fprintln(w)
 	}
 	for _, n := range notes {
 		fmt.Fprintln(w, "note:", n)
