@@ -126,6 +126,19 @@ type WebAuthnAdapter interface {
 	UpdateAuthenticatorCounter(ctx context.Context, credentialID string, counter int64) error
 }
 
+// AuthenticatorDeleter is implemented by adapters that can delete one
+// passkey, for the server-side API that removes a user's passkey (Auth.js
+// has no equivalent). Every adapter of this module implements it.
+type AuthenticatorDeleter interface {
+	// DeleteAuthenticator deletes the authenticator with a credential ID,
+	// and nothing else (the webauthn account it belongs to stays). Unlike
+	// the other deletes, an authenticator that does not exist is an error
+	// matching ErrNotFound, so that a caller learns that nothing was
+	// deleted; of concurrent calls for one authenticator exactly one
+	// succeeds.
+	DeleteAuthenticator(ctx context.Context, credentialID string) error
+}
+
 // Errors adapters return, for errors.Is.
 var (
 	// ErrNotFound reports a record that does not exist.
@@ -159,13 +172,16 @@ type VerificationToken struct {
 // Authenticator is a passkey as an adapter keeps it (Auth.js's
 // AdapterAuthenticator).
 type Authenticator struct {
-	// CredentialID is the credential's ID, base64url-encoded.
+	// CredentialID is the credential's raw ID in standard base64 with
+	// padding ("+", "/", "="), as Auth.js stores it (the wire uses
+	// base64url without padding).
 	CredentialID string `json:"credentialID"`
 	// UserID is the ID of the passkey's user.
 	UserID string `json:"userId"`
 	// ProviderAccountID is the ID of the webauthn account it belongs to.
 	ProviderAccountID string `json:"providerAccountId"`
-	// CredentialPublicKey is the public key, base64url-encoded.
+	// CredentialPublicKey is the credential's COSE public key in standard
+	// base64 with padding, as Auth.js stores it.
 	CredentialPublicKey string `json:"credentialPublicKey"`
 	// Counter is the signature counter.
 	Counter int64 `json:"counter"`

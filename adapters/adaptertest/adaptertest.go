@@ -45,9 +45,12 @@
 //     one user and one account.
 //   - A cancelled context makes a method fail, never succeed, never panic,
 //     and never report ErrNotFound for a record that exists.
-//   - authjs.SessionLister and authjs.WebAuthnAdapter are checked when the
-//     store implements them (the subtests are skipped otherwise); with
-//     WebAuthnAdapter, DeleteUser also deletes the user's authenticators.
+//   - authjs.SessionLister, authjs.WebAuthnAdapter and
+//     authjs.AuthenticatorDeleter are checked when the store implements them
+//     (the subtests are skipped otherwise); with WebAuthnAdapter, DeleteUser
+//     also deletes the user's authenticators. DeleteAuthenticator deletes
+//     one authenticator and nothing else, answers ErrNotFound for one that
+//     does not exist, and of concurrent calls for one exactly one succeeds.
 //
 // # Where the suite is lenient
 //
@@ -96,13 +99,14 @@ func suite() []group {
 		{"Resolve", resolveTests},
 		{"SessionLister", listerTests},
 		{"WebAuthn", webAuthnTests},
+		{"AuthenticatorDeleter", deleterTests},
 		{"Context", contextTests},
 	}
 }
 
 // Run checks the adapter newAdapter makes against the contract of
-// authjs.Adapter (and of authjs.SessionLister and authjs.WebAuthnAdapter
-// when it implements them). newAdapter is called once per subtest and must
+// authjs.Adapter (and of authjs.SessionLister, authjs.WebAuthnAdapter and
+// authjs.AuthenticatorDeleter when it implements them). newAdapter is called once per subtest and must
 // return an empty store that the subtest alone uses.
 func Run(t *testing.T, newAdapter func(t *testing.T) authjs.Adapter) {
 	t.Helper()

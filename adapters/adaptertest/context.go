@@ -53,6 +53,14 @@ var contextTests = []test{
 		createSession(t, a, s)
 		vt := authjs.VerificationToken{Identifier: "existing@example.com", Token: tokenHash, Expires: future(hour)}
 		createToken(t, a, vt)
+		var cred *authjs.Authenticator
+		if w, ok := a.(authjs.WebAuthnAdapter); ok {
+			if _, ok := a.(authjs.AuthenticatorDeleter); ok {
+				k := testAuthenticator(u.ID, "Y3R4LWNyZWQ=")
+				noErr(t, w.CreateAuthenticator(t.Context(), k), "CreateAuthenticator")
+				cred = &k
+			}
+		}
 
 		for _, dc := range deadContexts(t) {
 			t.Run(dc.name, func(t *testing.T) {
@@ -97,6 +105,9 @@ var contextTests = []test{
 						ctxCall{"CreateAuthenticator", false, func() error { return w.CreateAuthenticator(ctx, testAuthenticator(u.ID, "never")) }},
 					)
 				}
+				if d, ok := a.(authjs.AuthenticatorDeleter); ok && cred != nil {
+					calls = append(calls, ctxCall{"DeleteAuthenticator", true, func() error { return d.DeleteAuthenticator(ctx, cred.CredentialID) }})
+				}
 				for _, c := range calls {
 					panicked, err := call(c.f)
 					switch {
@@ -125,5 +136,10 @@ var contextTests = []test{
 		_, _, err = a.GetSessionAndUser(t.Context(), "never")
 		wantNotFound(t, err, "GetSessionAndUser of a session CreateSession refused to create")
 		useToken(t, a, vt)
+		if cred != nil {
+			got, err := a.(authjs.WebAuthnAdapter).GetAuthenticator(t.Context(), cred.CredentialID)
+			noErr(t, err, "GetAuthenticator after the refused calls")
+			checkAuthenticator(t, "GetAuthenticator after the refused calls", got, *cred)
+		}
 	}},
 }

@@ -1,6 +1,7 @@
 package adaptertest
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -29,6 +30,18 @@ func webAuthn(t *testing.T, a authjs.Adapter) authjs.WebAuthnAdapter {
 		t.Skip("the store does not implement authjs.WebAuthnAdapter")
 	}
 	return w
+}
+
+// deleter returns the store as an authjs.WebAuthnAdapter and
+// authjs.AuthenticatorDeleter, or skips the test.
+func deleter(t *testing.T, a authjs.Adapter) (authjs.WebAuthnAdapter, authjs.AuthenticatorDeleter) {
+	t.Helper()
+	w := webAuthn(t, a)
+	d, ok := a.(authjs.AuthenticatorDeleter)
+	if !ok {
+		t.Skip("the store does not implement authjs.AuthenticatorDeleter")
+	}
+	return w, d
 }
 
 // checkSessionList checks that got holds exactly the sessions of want, in
@@ -317,5 +330,106 @@ var webAuthnTests = []test{
 		for _, id := range []string{"abc", "123456789", "00000000-0000-0000-0000-000000000000"} {
 			wantNilOrNotFound(t, w.CreateAuthenticator(t.Context(), testAuthenticator(id, "orphan-"+id)), fmt.Sprintf("CreateAuthenticator for the unknown user %q", id))
 		}
+	}},
+}
+
+// checkAuthenticatorList checks that the user's authenticators are exactly
+// want, in any order.
+func checkAuthenticatorList(t *testing.T, w authjs.WebAuthnAdapter, call, userID string, want ...authjs.Authenticator) {
+	t.Helper()
+	got, err := w.ListAuthenticatorsByUserID(t.Context(), userID)
+	noErr(t, err, call)
+	byID := map[string]authjs.Authenticator{}
+	for _, g := range got {
+		byID[g.CredentialID] = g
+	}
+	if len(got) != len(want) || len(byID) != len(want) {
+		t.Errorf("%s: %d authenticators %v, want %d", call, len(got), slices.Sorted(maps.Keys(byID)), len(want))
+	}
+	for _, wa := range want {
+		g, ok := byID[wa.CredentialID]
+		if !ok {
+			t.Errorf("%s: %q missing", call, wa.CredentialID)
+			continue
+		}
+		checkAuthenticator(t, call, &g, wa)
+	}
+}
+
+var deleterTests = []test{
+	{"DeleteAuthenticator", func(t *testing.T, a authjs.Adapter) {
+		w, d := deleter(t, a)
+		u := createUser(t, a, authjs.User{Name: "Three keys", Email: "three@example.com"})
+		other := createUser(t, a, authjs.User{Name: "One key", Email: "one@example.com"})
+		acct := authjs.Account{UserID: u.ID, Type: authjs.TypeWebAuthn, Provider: "passkey", ProviderAccountID: "a2V5LWE="}
+		linkAccount(t, a, acct)
+		mine := []authjs.Authenticator{
+			testAuthenticator(u.ID, "a2V5LWE="),
+			testAuthenticator(u.ID, "a2V5LWI+"),
+			testAuthenticator(u.ID, "a2V5LWM/"),
+		}
+		theirs := testAuthenticator(other.ID, "a2V5LWQ=")
+		for _, k := range append(slices.Clone(mine), theirs) {
+			noErr(t, w.CreateAuthenticator(t.Context(), k), "CreateAuthenticator("+k.CredentialID+")")
+		}
+
+		noErr(t, d.DeleteAuthenticator(t.Context(), mine[1].CredentialID), "DeleteAuthenticator")
+		_, err := w.GetAuthenticator(t.Context(), mine[1].CredentialID)
+		wantNotFound(t, err, "GetAuthenticator of a deleted authenticator")
+		checkAuthenticatorList(t, w, "ListAuthenticatorsByUserID after DeleteAuthenticator", u.ID, mine[0], mine[2])
+		checkAuthenticatorList(t, w, "ListAuthenticatorsByUserID of the other user", other.ID, theirs)
+		got, err := w.GetAccount(t.Context(), acct.Provider, acct.ProviderAccountID)
+		noErr(t, err, "GetAccount after DeleteAuthenticator (the account stays)")
+		if got.UserID != u.ID {
+			t.Errorf("GetAccount after DeleteAuthenticator: user %q, want %q", got.UserID, u.ID)
+		}
+		getUser(t, a, u.ID)
+
+		wantNotFound(t, d.DeleteAuthenticator(t.Context(), mine[1].CredentialID), "DeleteAuthenticator of an authenticator deleted already")
+		for _, id := range []string{"absent", "", "A2V5LWE=", "a2V5LWE", "a2V5LWE=x", "' OR 1=1 --", "%", "*", "a2V5LW?=", "a2V5LWE=\x00"} {
+			wantNotFound(t, d.DeleteAuthenticator(t.Context(), id), fmt.Sprintf("DeleteAuthenticator(%q) of an unknown credential", id))
+		}
+		checkAuthenticatorList(t, w, "ListAuthenticatorsByUserID after deletes of unknown credentials", u.ID, mine[0], mine[2])
+		checkAuthenticatorList(t, w, "ListAuthenticatorsByUserID of the other user after deletes of unknown credentials", other.ID, theirs)
+
+		// The last ones go, and the credential ID can be stored again.
+		noErr(t, d.DeleteAuthenticator(t.Context(), mine[0].CredentialID), "DeleteAuthenticator")
+		noErr(t, d.DeleteAuthenticator(t.Context(), mine[2].CredentialID), "DeleteAuthenticator of the last authenticator")
+		checkAuthenticatorList(t, w, "ListAuthenticatorsByUserID after deleting every authenticator", u.ID)
+		again := testAuthenticator(u.ID, mine[1].CredentialID)
+		again.Counter = 0
+		noErr(t, w.CreateAuthenticator(t.Context(), again), "CreateAuthenticator of a deleted credential ID")
+		checkAuthenticatorList(t, w, "ListAuthenticatorsByUserID after storing a deleted credential ID again", u.ID, again)
+		gotA, err := w.GetAuthenticator(t.Context(), again.CredentialID)
+		noErr(t, err, "GetAuthenticator of a credential ID stored again")
+		checkAuthenticator(t, "GetAuthenticator of a credential ID stored again", gotA, again)
+		noErr(t, a.DeleteUser(t.Context(), u.ID), "DeleteUser after DeleteAuthenticator")
+		_, err = w.GetAuthenticator(t.Context(), again.CredentialID)
+		wantNotFound(t, err, "GetAuthenticator after DeleteUser")
+		checkAuthenticatorList(t, w, "ListAuthenticatorsByUserID of the other user after DeleteUser", other.ID, theirs)
+	}},
+	{"DeleteAuthenticatorOnce", func(t *testing.T, a authjs.Adapter) {
+		w, d := deleter(t, a)
+		u := createUser(t, a, authjs.User{Name: "Raced"})
+		k := testAuthenticator(u.ID, "cmFjZWQ=")
+		kept := testAuthenticator(u.ID, "a2VwdA==")
+		noErr(t, w.CreateAuthenticator(t.Context(), k), "CreateAuthenticator")
+		noErr(t, w.CreateAuthenticator(t.Context(), kept), "CreateAuthenticator")
+		const n = 8
+		errs := make([]error, n)
+		concurrently(n, func(i int) { errs[i] = d.DeleteAuthenticator(t.Context(), k.CredentialID) })
+		deleted := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				deleted++
+			case !errors.Is(err, authjs.ErrNotFound):
+				t.Errorf("concurrent DeleteAuthenticator %d: %v, want nil or ErrNotFound", i, err)
+			}
+		}
+		if deleted != 1 {
+			t.Errorf("%d of %d concurrent DeleteAuthenticator calls of one authenticator succeeded, want exactly 1", deleted, n)
+		}
+		checkAuthenticatorList(t, w, "ListAuthenticatorsByUserID after the concurrent deletes", u.ID, kept)
 	}},
 }

@@ -31,8 +31,9 @@ import (
 	"github.com/ginauth/ginauth/authjs"
 )
 
-// Store is an in-memory authjs.Adapter, authjs.SessionLister and
-// authjs.WebAuthnAdapter. Make one with New; the zero Store is not usable.
+// Store is an in-memory authjs.Adapter, authjs.SessionLister,
+// authjs.WebAuthnAdapter and authjs.AuthenticatorDeleter. Make one with
+// New; the zero Store is not usable.
 type Store struct {
 	mu             sync.RWMutex
 	users          map[string]authjs.User                // by ID
@@ -49,9 +50,10 @@ type tokenKey struct{ identifier, token string }
 
 // Compile-time checks of the interfaces Store implements.
 var (
-	_ authjs.Adapter         = (*Store)(nil)
-	_ authjs.SessionLister   = (*Store)(nil)
-	_ authjs.WebAuthnAdapter = (*Store)(nil)
+	_ authjs.Adapter              = (*Store)(nil)
+	_ authjs.SessionLister        = (*Store)(nil)
+	_ authjs.WebAuthnAdapter      = (*Store)(nil)
+	_ authjs.AuthenticatorDeleter = (*Store)(nil)
 )
 
 // New returns an empty Store.
@@ -469,5 +471,20 @@ func (s *Store) UpdateAuthenticatorCounter(ctx context.Context, credentialID str
 	}
 	a.Counter = counter
 	s.authenticators[credentialID] = a
+	return nil
+}
+
+// DeleteAuthenticator deletes the authenticator with a credential ID. An
+// unknown credential ID is ErrNotFound.
+func (s *Store) DeleteAuthenticator(ctx context.Context, credentialID string) error {
+	if err := live(ctx, "delete authenticator"); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.authenticators[credentialID]; !ok {
+		return notFound("delete authenticator")
+	}
+	delete(s.authenticators, credentialID)
 	return nil
 }

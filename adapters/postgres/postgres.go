@@ -10,8 +10,9 @@
 //	defer store.Close()
 //	// pass store as the adapter of ginauth's configuration
 //
-// A Store implements authjs.Adapter, authjs.SessionLister and
-// authjs.WebAuthnAdapter, and is safe for concurrent use.
+// A Store implements authjs.Adapter, authjs.SessionLister,
+// authjs.WebAuthnAdapter and authjs.AuthenticatorDeleter, and is safe for
+// concurrent use.
 //
 // # Tables
 //
@@ -122,8 +123,9 @@ type Options struct {
 	MigrateTimeout time.Duration
 }
 
-// Store is an authjs.Adapter, authjs.SessionLister and
-// authjs.WebAuthnAdapter on PostgreSQL. Make one with Open or New.
+// Store is an authjs.Adapter, authjs.SessionLister,
+// authjs.WebAuthnAdapter and authjs.AuthenticatorDeleter on PostgreSQL.
+// Make one with Open or New.
 type Store struct {
 	pool           *pgxpool.Pool
 	ownsPool       bool
@@ -135,10 +137,11 @@ type Store struct {
 
 // Compile-time checks of the interfaces Store implements.
 var (
-	_ authjs.Adapter         = (*Store)(nil)
-	_ authjs.SessionLister   = (*Store)(nil)
-	_ authjs.WebAuthnAdapter = (*Store)(nil)
-	_ authjs.NullUserFields  = (*Store)(nil)
+	_ authjs.Adapter              = (*Store)(nil)
+	_ authjs.SessionLister        = (*Store)(nil)
+	_ authjs.WebAuthnAdapter      = (*Store)(nil)
+	_ authjs.AuthenticatorDeleter = (*Store)(nil)
+	_ authjs.NullUserFields       = (*Store)(nil)
 )
 
 // Open connects to the database at url (a PostgreSQL URL or key=value
@@ -264,7 +267,7 @@ type queries struct {
 	listSessions, deleteSessions                                      string
 	createToken, useToken                                             string
 	createAuthenticator, getAuthenticator, listAuthenticators         string
-	updateCounter                                                     string
+	updateCounter, deleteAuthenticator                                string
 }
 
 // userColumns are the columns of a user as the store scans them (see
@@ -348,8 +351,9 @@ func newQueries(schema string) queries {
 		createAuthenticator: q(`INSERT INTO {authenticators} ("credentialID", "userId", "providerAccountId",
 				"credentialPublicKey", counter, "credentialDeviceType", "credentialBackedUp", transports)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
-		getAuthenticator:   q(`SELECT {authenticatorColumns} FROM {authenticators} WHERE "credentialID" = $1`),
-		listAuthenticators: q(`SELECT {authenticatorColumns} FROM {authenticators} WHERE "userId" = $1 ORDER BY "credentialID"`),
-		updateCounter:      q(`UPDATE {authenticators} SET counter = $2 WHERE "credentialID" = $1`),
+		getAuthenticator:    q(`SELECT {authenticatorColumns} FROM {authenticators} WHERE "credentialID" = $1`),
+		listAuthenticators:  q(`SELECT {authenticatorColumns} FROM {authenticators} WHERE "userId" = $1 ORDER BY "credentialID"`),
+		updateCounter:       q(`UPDATE {authenticators} SET counter = $2 WHERE "credentialID" = $1`),
+		deleteAuthenticator: q(`DELETE FROM {authenticators} WHERE "credentialID" = $1`),
 	}
 }

@@ -143,3 +143,25 @@ func (s *Store) UpdateAuthenticatorCounter(ctx context.Context, credentialID str
 	}
 	return nil
 }
+
+// DeleteAuthenticator deletes the passkey with a credential ID:
+// authjs.ErrNotFound when there is no such passkey.
+func (s *Store) DeleteAuthenticator(ctx context.Context, credentialID string) error {
+	const op = "delete authenticator"
+	ctx, cancel, err := s.begin(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if !storable(credentialID) {
+		return notFound(op)
+	}
+	tag, err := s.pool.Exec(ctx, s.q.deleteAuthenticator, credentialID)
+	if err != nil {
+		return fail(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(op)
+	}
+	return nil
+}

@@ -425,6 +425,44 @@ func TestInteropGoWritesJSReads(t *testing.T) {
 	}
 }
 
+// TestInteropDeleteAuthenticator: an authenticator the JavaScript adapter
+// wrote and the Go store deleted is gone for both sides, and the others
+// are listed on both.
+func TestInteropDeleteAuthenticator(t *testing.T) {
+	ts := newStore(t, redis.Options{Base: "unstorage"})
+	ctx := context.Background()
+	r := runJS(t, ts, op("createUser", map[string]any{"email": "del@example.com", "emailVerified": nil}))
+	u := value[jsUser](t, r[0], "createUser")
+	auth1 := authjs.Authenticator{CredentialID: "ZGVsLTE=", UserID: u.ID, ProviderAccountID: "ZGVsLTE=", CredentialPublicKey: "cGs=", Counter: 1, CredentialDeviceType: "singleDevice", Transports: "internal"}
+	auth2 := authjs.Authenticator{CredentialID: "ZGVsLTI=", UserID: u.ID, ProviderAccountID: "ZGVsLTI=", CredentialPublicKey: "cGsy", CredentialDeviceType: "multiDevice", CredentialBackedUp: true}
+	auth3 := authjs.Authenticator{CredentialID: "ZGVsLTM=", UserID: u.ID, ProviderAccountID: "ZGVsLTM=", CredentialPublicKey: "cGsz", CredentialDeviceType: "singleDevice"}
+	runJS(t, ts, op("createAuthenticator", jsAuthenticator(auth1)), op("createAuthenticator", jsAuthenticator(auth2)))
+	if err := ts.CreateAuthenticator(ctx, auth3); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.DeleteAuthenticator(ctx, auth2.CredentialID); err != nil {
+		t.Fatal(err)
+	}
+	r = runJS(t, ts, op("getAuthenticator", auth2.CredentialID), op("listAuthenticatorsByUserId", u.ID))
+	if !isNull(r[0]) {
+		t.Errorf("JavaScript getAuthenticator of the deleted authenticator = %s %s", r[0].Value, r[0].Error)
+	}
+	var list []authjs.Authenticator
+	if err := json.Unmarshal(r[1].Value, &list); err != nil || !slices.Equal(list, []authjs.Authenticator{auth3, auth1}) {
+		t.Errorf("JavaScript listAuthenticatorsByUserId after the Go delete = %s (%v)", r[1].Value, err)
+	}
+	if list, err := ts.ListAuthenticatorsByUserID(ctx, u.ID); err != nil || !slices.Equal(list, []authjs.Authenticator{auth3, auth1}) {
+		t.Errorf("ListAuthenticatorsByUserID after the delete = %+v, %v", list, err)
+	}
+	// A JavaScript createAuthenticator after the delete keeps the others.
+	auth4 := authjs.Authenticator{CredentialID: "ZGVsLTQ=", UserID: u.ID, ProviderAccountID: "ZGVsLTQ=", CredentialPublicKey: "cGs0", CredentialDeviceType: "singleDevice"}
+	r = runJS(t, ts, op("createAuthenticator", jsAuthenticator(auth4)), op("listAuthenticatorsByUserId", u.ID))
+	var after []authjs.Authenticator
+	if err := json.Unmarshal(r[1].Value, &after); err != nil || !slices.Equal(after, []authjs.Authenticator{auth4, auth3, auth1}) {
+		t.Errorf("JavaScript listAuthenticatorsByUserId after a JavaScript create = %s (%v)", r[1].Value, err)
+	}
+}
+
 // TestInteropSessions: a session deleted or updated on either side is
 // deleted or updated for both.
 func TestInteropSessions(t *testing.T) {

@@ -168,9 +168,9 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// Store is an authjs.Adapter, authjs.SessionLister and
-// authjs.WebAuthnAdapter on Redis, in @auth/unstorage-adapter's layout. It
-// is safe for concurrent use.
+// Store is an authjs.Adapter, authjs.SessionLister,
+// authjs.WebAuthnAdapter and authjs.AuthenticatorDeleter on Redis, in
+// @auth/unstorage-adapter's layout. It is safe for concurrent use.
 type Store struct {
 	c       goredis.UniversalClient
 	owned   bool
@@ -180,9 +180,10 @@ type Store struct {
 }
 
 var (
-	_ authjs.Adapter         = (*Store)(nil)
-	_ authjs.SessionLister   = (*Store)(nil)
-	_ authjs.WebAuthnAdapter = (*Store)(nil)
+	_ authjs.Adapter              = (*Store)(nil)
+	_ authjs.SessionLister        = (*Store)(nil)
+	_ authjs.WebAuthnAdapter      = (*Store)(nil)
+	_ authjs.AuthenticatorDeleter = (*Store)(nil)
 )
 
 // New returns a Store on client, which the caller keeps and closes. It

@@ -671,6 +671,113 @@ func TestAuthenticators(t *testing.T) {
 	}
 }
 
+// TestDeleteAuthenticator: the record goes with its entries in ginauth's
+// index and in the JavaScript list, in one script, and nothing else does.
+func TestDeleteAuthenticator(t *testing.T) {
+	ts := newStore(t, redis.Options{Base: "unstorage"})
+	ctx := context.Background()
+	u, err := ts.CreateUser(ctx, authjs.User{Email: "d@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := ts.CreateUser(ctx, authjs.User{Email: "o@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(userID, id string) authjs.Authenticator {
+		a := authjs.Authenticator{CredentialID: id, UserID: userID, ProviderAccountID: id, CredentialPublicKey: "cGs=", CredentialDeviceType: "singleDevice"}
+		if err := ts.CreateAuthenticator(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a, b, c := mk(u.ID, "YQ=="), mk(u.ID, "Yg=="), mk(u.ID, "Yw==")
+	theirs := mk(other.ID, "ZA==")
+	list, index := ts.k("authenticator:by-user-id:"+u.ID), ts.k("ginauth:authenticator:by-user-id:"+u.ID)
+	members := func(key string) []string {
+		t.Helper()
+		m, err := ts.c.SMembers(ctx, key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(m)
+		return m
+	}
+	if got := ts.get(t, list); got != `["Yw==","Yg==","YQ=="]` {
+		t.Fatalf("list before the delete = %s", got)
+	}
+
+	if err := ts.DeleteAuthenticator(ctx, b.CredentialID); err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.get(t, ts.k("authenticator:"+b.CredentialID)); got != "" {
+		t.Errorf("the record is still there: %s", got)
+	}
+	if got := ts.get(t, list); got != `["Yw==","YQ=="]` {
+		t.Errorf("list after the delete = %s", got)
+	}
+	if got := members(index); !slices.Equal(got, []string{"YQ==", "Yw=="}) {
+		t.Errorf("index after the delete = %q", got)
+	}
+
+	// A list as the JavaScript adapter leaves it (repeats, a credential that
+	// is gone) is written back with what remains, in its order.
+	if err := ts.c.Set(ctx, list, `["YQ==","missing","Yw==","YQ=="]`, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.DeleteAuthenticator(ctx, c.CredentialID); err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.get(t, list); got != `["YQ=="]` {
+		t.Errorf("list after the delete = %s", got)
+	}
+	if got := members(index); !slices.Equal(got, []string{"YQ=="}) {
+		t.Errorf("index after the delete = %q", got)
+	}
+
+	// unstorage maps "x/y" and "x:y" to one key: the record is deleted only
+	// under its own credential ID.
+	slash := mk(other.ID, "eC95")
+	slash.CredentialID, slash.ProviderAccountID = "x/y", "x/y"
+	if err := ts.CreateAuthenticator(ctx, slash); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.DeleteAuthenticator(ctx, "x:y"); !errors.Is(err, authjs.ErrNotFound) {
+		t.Errorf("DeleteAuthenticator of a credential ID sharing another's key: %v, want ErrNotFound", err)
+	}
+	if got, err := ts.GetAuthenticator(ctx, "x/y"); err != nil || *got != slash {
+		t.Errorf("GetAuthenticator after the refused delete = %+v, %v", got, err)
+	}
+
+	// The last one: the list and the index go too.
+	if err := ts.DeleteAuthenticator(ctx, a.CredentialID); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{list, index} {
+		if n, err := ts.c.Exists(ctx, k).Result(); err != nil || n != 0 {
+			t.Errorf("%s exists after the last authenticator was deleted (%d, %v)", k, n, err)
+		}
+	}
+	if got, err := ts.ListAuthenticatorsByUserID(ctx, other.ID); err != nil || len(got) != 3 || !slices.Contains(got, theirs) {
+		t.Errorf("the other user's authenticators = %+v, %v", got, err)
+	}
+	if _, err := ts.GetUser(ctx, u.ID); err != nil {
+		t.Errorf("GetUser after deleting the user's authenticators: %v", err)
+	}
+
+	// A record that is not an authenticator's JSON is a failure, and stays.
+	corrupt := ts.k("authenticator:Y29ycnVwdA==")
+	if err := ts.c.Set(ctx, corrupt, "not json", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.DeleteAuthenticator(ctx, "Y29ycnVwdA=="); err == nil || errors.Is(err, authjs.ErrNotFound) {
+		t.Errorf("DeleteAuthenticator of a corrupt record: %v, want a failure that is not ErrNotFound", err)
+	}
+	if got := ts.get(t, corrupt); got != "not json" {
+		t.Errorf("corrupt record after the refused delete = %q", got)
+	}
+}
+
 func TestDeleteUser(t *testing.T) {
 	ts := newStore(t, redis.Options{Base: "unstorage"})
 	ctx := context.Background()

@@ -442,6 +442,34 @@ local _, vals = auth_ids(ARGV[1])
 return vals
 `
 
+// deleteAuthenticator: KEYS[1] authenticator key; ARGV credentialID.
+// Deletes the record when it is that credential's (unstorage's key
+// normalization lets other IDs share the key), removes the credential from
+// its user's ginauth index, and rewrites the user's JavaScript list with
+// the user's remaining credentials in its order (deleting the list when
+// none remain). Replies "ok", "notfound" or "corrupt" (a record that is
+// not an authenticator's JSON).
+const luaDeleteAuthenticator = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 'notfound' end
+local r = decode(v)
+if not r then return 'corrupt' end
+if str(r.credentialID) ~= ARGV[1] then return 'notfound' end
+redis.call('DEL', KEYS[1])
+local uid = str(r.userId)
+if not uid then return 'ok' end
+local ik = rkey(AUTH_INDEX .. uid)
+if ik then redis.call('SREM', ik, ARGV[1]) end
+local ids = auth_ids(uid)
+if #ids > 0 then
+  write_auth_list(uid, ids)
+else
+  local lk = rkey(AUTH_BY_USER .. uid)
+  if lk then redis.call('DEL', lk) end
+end
+return 'ok'
+`
+
 // scripts are a Store's compiled scripts.
 type scripts struct {
 	createUser, follow, updateUser, deleteUser  *goredis.Script
@@ -450,7 +478,7 @@ type scripts struct {
 	listSessions, deleteSessions                *goredis.Script
 	setUntil, useToken                          *goredis.Script
 	createAuthenticator, updateAuthenticator    *goredis.Script
-	listAuthenticators                          *goredis.Script
+	listAuthenticators, deleteAuthenticator     *goredis.Script
 	evalKey                                     string // for tests
 }
 
@@ -491,6 +519,7 @@ func newScripts(ks *keyspace) *scripts {
 		createAuthenticator: s(luaCreateAuthenticator, "rkey", "user_exists", "auth_ids", "write_auth_list"),
 		updateAuthenticator: s(luaUpdateAuthenticator, "rkey", "auth_ids", "write_auth_list"),
 		listAuthenticators:  s(luaListAuthenticators, "auth_ids"),
+		deleteAuthenticator: s(luaDeleteAuthenticator, "rkey", "decode", "str", "auth_ids", "write_auth_list"),
 		evalKey:             src("return rkey(ARGV[1]) or false\n", "rkey"),
 	}
 }

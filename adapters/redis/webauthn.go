@@ -134,3 +134,28 @@ func (s *Store) UpdateAuthenticatorCounter(ctx context.Context, credentialID str
 	}
 	return fmt.Errorf("redis: %s: %w", op, errContended)
 }
+
+// DeleteAuthenticator deletes the authenticator with a credential ID,
+// removes it from ginauth's index and rewrites its user's JavaScript list
+// without it, atomically. An authenticator that does not exist is an
+// ErrNotFound.
+func (s *Store) DeleteAuthenticator(ctx context.Context, credentialID string) error {
+	const op = "delete authenticator"
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	key, ok := s.ks.key(s.ks.auth, credentialID)
+	if !ok || credentialID == "" {
+		return notFound(op)
+	}
+	reply, err := s.sc.deleteAuthenticator.Run(ctx, s.c, []string{key}, credentialID).Text()
+	if err != nil {
+		return wrap(op, err)
+	}
+	switch reply {
+	case "ok":
+		return nil
+	case "notfound":
+		return notFound(op)
+	}
+	return unexpected(op, reply)
+}

@@ -448,3 +448,18 @@ func (s *Store) UpdateAuthenticatorCounter(ctx context.Context, credentialID str
 	}
 	return nil
 }
+
+// DeleteAuthenticator deletes the authenticator with a credential ID. An
+// unknown credential ID is ErrNotFound.
+func (s *Store) DeleteAuthenticator(ctx context.Context, credentialID string) error {
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	count, err := rowsAffected(s.st.deleteAuthenticator.ExecContext(ctx, credentialID))
+	if err != nil {
+		return fail("delete authenticator", err)
+	}
+	if count == 0 {
+		return notFound("delete authenticator")
+	}
+	return nil
+}

@@ -1,7 +1,7 @@
 // Package sqlite is the embedded default store of ginauth: an
-// authjs.Adapter (with authjs.SessionLister and authjs.WebAuthnAdapter) on
-// SQLite, through modernc.org/sqlite, a pure-Go build of SQLite that needs
-// no cgo.
+// authjs.Adapter (with authjs.SessionLister, authjs.WebAuthnAdapter and
+// authjs.AuthenticatorDeleter) on SQLite, through modernc.org/sqlite, a
+// pure-Go build of SQLite that needs no cgo.
 //
 // # The file
 //
@@ -132,9 +132,9 @@ func (o Options) busyTimeout() time.Duration {
 	return o.BusyTimeout
 }
 
-// Store is an authjs.Adapter, authjs.SessionLister and
-// authjs.WebAuthnAdapter on a SQLite database. It is safe for concurrent
-// use. Make one with Open or New, and Close it when done.
+// Store is an authjs.Adapter, authjs.SessionLister, authjs.WebAuthnAdapter
+// and authjs.AuthenticatorDeleter on a SQLite database. It is safe for
+// concurrent use. Make one with Open or New, and Close it when done.
 type Store struct {
 	db      *sql.DB
 	ownDB   bool // Close closes db: Open opened it
@@ -144,10 +144,11 @@ type Store struct {
 
 // Compile-time checks of the interfaces Store implements.
 var (
-	_ authjs.Adapter         = (*Store)(nil)
-	_ authjs.SessionLister   = (*Store)(nil)
-	_ authjs.WebAuthnAdapter = (*Store)(nil)
-	_ authjs.NullUserFields  = (*Store)(nil)
+	_ authjs.Adapter              = (*Store)(nil)
+	_ authjs.SessionLister        = (*Store)(nil)
+	_ authjs.WebAuthnAdapter      = (*Store)(nil)
+	_ authjs.AuthenticatorDeleter = (*Store)(nil)
+	_ authjs.NullUserFields       = (*Store)(nil)
 )
 
 // isMemory reports whether path names an in-memory database, whose data

@@ -24,6 +24,7 @@ type statements struct {
 	listSessions, deleteSessions                                                  *sql.Stmt
 	createToken, useToken                                                         *sql.Stmt
 	createAuthenticator, getAuthenticator, listAuthenticators, updateCounter      *sql.Stmt
+	deleteAuthenticator                                                           *sql.Stmt
 }
 
 // queries returns each statement's field with its SQL.
@@ -64,6 +65,7 @@ func (st *statements) queries() []struct {
 		{&st.getAuthenticator, `SELECT ` + authenticatorColumns + ` FROM authenticators WHERE "credentialID" = ?`},
 		{&st.listAuthenticators, `SELECT ` + authenticatorColumns + ` FROM authenticators WHERE "userId" = ? ORDER BY "credentialID"`},
 		{&st.updateCounter, `UPDATE authenticators SET counter = ? WHERE "credentialID" = ?`},
+		{&st.deleteAuthenticator, `DELETE FROM authenticators WHERE "credentialID" = ?`},
 	}
 }
 
