@@ -181,7 +181,8 @@ type Config struct {
 	// a negative value disables the cache.
 	TokenCacheSize int
 
-	// Throttle bounds how often clients may ask for sign-in links.
+	// Throttle bounds how often clients may ask for sign-in links and try
+	// credentials; ginauth's default limits when zero.
 	Throttle Throttle
 
 	// Logger receives the library's logs (never tokens, secrets or
@@ -294,11 +295,23 @@ type Pages struct {
 }
 
 // Throttle holds the limits on sign-in attempts: sign-in links sent and
-// credentials tried. A nil Limiter gets the
-// default, an in-memory limiter of this process; throttle.Unlimited turns a
-// limit off. Applications running several instances share limits with a
-// Limiter backed by a shared store. A request over a limit is answered
-// exactly as one that went through, and logged.
+// credentials tried. A nil Limiter gets the default, an in-memory limiter
+// of this process; throttle.Unlimited turns a limit off. Applications
+// running several instances share limits with a Limiter backed by a shared
+// store. A request over a limit is logged at level Warn, and answered:
+//
+//   - for a sign-in link, exactly as a link that was sent (the redirect to
+//     the verify-request page), but no link is made or sent: the answer
+//     tells nothing about which addresses exist or were asked for before;
+//   - for credentials, without calling Authorize, as rejected credentials
+//     with a code of their own, "rate_limited" (v5:
+//     error=CredentialsSignin&code=rate_limited, v4: error=rate_limited),
+//     a Retry-After header with the seconds to wait, and status 429 on a
+//     v4 JSON answer. The answer is the same whether the account exists or
+//     not, but it differs from a wrong password's.
+//
+// A Limiter that fails lets the request through, and is logged: an outage
+// of a shared store does not lock everyone out.
 type Throttle struct {
 	// EmailPerAddress bounds the sign-in links sent to one address:
 	// DefaultEmailPerAddress when nil.
