@@ -114,6 +114,7 @@ func logEmail(logger *slog.Logger, e emailSetup) {
 	case e.SMTP != nil:
 		logger.Info("email sign-in", "smtp", *e.SMTP)
 	default:
-		logger.Info("email sign-in is off: set EMAIL_SERVER and EMAIL_FROM to offer it")
+		logger.Info("email sign-in is off: EMAIL_SERVER is not set, and AUTH_URL is not a loopback origin where the development sender could print the links; " +
+			"set EMAIL_SERVER and EMAIL_FROM to offer it")
 	}
 }
