@@ -113,6 +113,6 @@ func (r *request) html(status int, kind, title string, data any) {
 		return
 	}
 	r.writeCookies()
-	pages.SetHeaders(r.c.Writer.Header())
+	pages.SetPageHeaders(r.c.Writer.Header(), data)
 	r.c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }

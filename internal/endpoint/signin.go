@@ -67,6 +67,10 @@ func (h *Handler) signInPage(r *request) {
 		id := url.PathEscape(p.info.ID)
 		v := pages.Provider{ID: p.info.ID, Name: p.info.Name, Type: string(p.info.Type),
 			SigninURL: base + "/signin/" + id, CallbackURL: base + "/callback/" + id}
+		if v.Type == pages.TypeWebAuthn {
+			v.OptionsURL = base + "/webauthn-options/" + id
+			data.CSRFURL = base + "/csrf"
+		}
 		for _, f := range p.fields {
 			v.Fields = append(v.Fields, pages.Field{Name: f.Name, Label: f.Label, Type: f.Type, Placeholder: f.Placeholder})
 		}

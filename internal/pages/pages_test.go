@@ -40,7 +40,7 @@ func TestRenderEscapes(t *testing.T) {
 	for kind, data := range pagesByKind {
 		t.Run(kind, func(t *testing.T) {
 			out := render(t, kind, brand, data)
-			for _, bad := range []string{"<script>", "<img src=x", `"><script`, `"><img`, "javascript:", "display:none"} {
+			for _, bad := range []string{"<script>", "<img src=x", `"><script`, `"><img`, "javascript:", "body{display:none", "red;}"} {
 				if strings.Contains(out, bad) {
 					t.Errorf("%s page contains %q", kind, bad)
 				}
