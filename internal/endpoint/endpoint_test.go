@@ -233,11 +233,13 @@ func TestPageMessages(t *testing.T) {
 		r := gin.New()
 		r.Any("/api/auth/*action", newHandler(t, d).Handle)
 		for path, want := range map[string]string{
-			"/api/auth/signin?csrf=true":                   "Your sign-in form expired",
-			"/api/auth/signin?error=CredentialsSignin":     "Check that the details you entered are correct",
-			"/api/auth/signin?error=Unknown":               "Unable to sign in.",
-			"/api/auth/signout?csrf=true":                  "Your sign-out form expired",
-			"/api/auth/signin?error=OAuthAccountNotLinked": "already linked to another sign-in method",
+			"/api/auth/signin?csrf=true":                      "Your sign-in form expired",
+			"/api/auth/signin?error=CredentialsSignin":        "Check that the details you entered are correct",
+			"/api/auth/signin?error=Unknown":                  "Unable to sign in.",
+			"/api/auth/signout?csrf=true":                     "Your sign-out form expired",
+			"/api/auth/signin?error=OAuthAccountNotLinked":    "already linked to another sign-in method",
+			"/api/auth/signin?error=AccountNotLinked":         "belongs to another account",
+			"/api/auth/error?error=WebAuthnVerificationError": "The passkey could not be verified",
 		} {
 			w := do(r, "GET", path, "", "")
 			if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), want) {
