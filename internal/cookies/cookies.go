@@ -5,6 +5,7 @@ package cookies
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,16 @@ func DefaultNames(prefix string, secure bool) Names {
 // accepts: enough for the longest token the codec decodes (64 KiB) at the
 // smaller chunk size (NextAuth.js v4's 3933), ceil(65536/3933) = 17.
 const MaxChunks = 17
+
+// maxIndexDigits is the length of the largest chunk index in decimal.
+const maxIndexDigits = 2
+
+// Compile-time checks: chunk indexes have at most maxIndexDigits digits,
+// and Seen's bit set holds the chunks and the cookie itself.
+const (
+	_ = uint(99 - (MaxChunks - 1))
+	_ = uint(31 - MaxChunks)
+)
 
 // Attrs are the attributes shared by every cookie ginauth writes.
 type Attrs struct {
@@ -235,13 +246,26 @@ func Get(r *http.Request, name string) (string, bool) {
 	return out, found
 }
 
-// chunkIndex returns i for a cookie named "<base>.<i>".
+// chunkIndex returns i for a cookie named "<base>.<i>", i in decimal
+// without leading zeros and below MaxChunks. It allocates nothing, so that
+// a flood of lookalike names costs no garbage.
 func chunkIndex(name, base string) (int, bool) {
 	if len(name) < len(base)+2 || name[len(base)] != '.' || !strings.HasPrefix(name, base) {
 		return 0, false
 	}
-	i, err := strconv.Atoi(name[len(base)+1:])
-	if err != nil || i < 0 || i >= MaxChunks || strconv.Itoa(i) != name[len(base)+1:] {
+	digits := name[len(base)+1:]
+	if len(digits) > maxIndexDigits || (len(digits) == 2 && digits[0] == '0') {
+		return 0, false
+	}
+	i := 0
+	for j := 0; j < len(digits); j++ {
+		c := digits[j]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		i = i*10 + int(c-'0')
+	}
+	if i >= MaxChunks {
 		return 0, false
 	}
 	return i, true
@@ -307,19 +331,42 @@ func ReadChunked(r *http.Request, base string) (value string, present bool) {
 	return decode(b.String()), true
 }
 
+// MaxStale bounds how many names Seen returns beside the session cookie
+// and its MaxChunks chunk names: other names starting "<base>." that a
+// response deletes. ginauth never writes such names and browsers keep a
+// few hundred cookies per site at most (Chromium 180), so debris of them
+// goes in a response or three, while a request carrying thousands, which
+// no browser sends, gets no more deletions than this, and reading them
+// costs work linear in the request.
+const MaxStale = 64
+
 // Seen lists the names of the session cookie and its chunks sent with the
-// request (including empty ones), so that a new write can delete them.
+// request (including empty ones), in the order they come, so that a new
+// write can delete them: base and base.0 … base.<MaxChunks-1> each once,
+// and at most MaxStale other names starting "<base>.". The work is linear
+// in the Cookie headers and the list holds at most 1+MaxChunks+MaxStale
+// names, however many the request carries.
 func Seen(r *http.Request, base string) []string {
 	var out []string
+	var have uint32 // bit i: chunk i; bit MaxChunks: base itself
+	stale := 0
 	each(r, func(name, _ string) bool {
-		if name == base || isChunkName(name, base) {
-			for _, s := range out {
-				if s == name {
-					return true
-				}
-			}
-			out = append(out, name)
+		var bit uint32
+		switch i, ok := chunkIndex(name, base); {
+		case name == base:
+			bit = 1 << MaxChunks
+		case ok:
+			bit = 1 << i
+		case !isChunkName(name, base) || stale == MaxStale || slices.Contains(out, name):
+			return true
+		default:
+			stale++
 		}
+		if have&bit != 0 {
+			return true
+		}
+		have |= bit
+		out = append(out, name)
 		return true
 	})
 	return out

@@ -1,8 +1,10 @@
 package cookies_test
 
 import (
+	"math/bits"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -303,5 +305,98 @@ func TestSeen(t *testing.T) {
 	}
 	if got := cookies.Seen(request(), b); got != nil {
 		t.Errorf("Seen without cookies = %q", got)
+	}
+}
+
+// TestSeenBounded: however many names like the session cookie's a request
+// carries, Seen returns the cookie and its chunk names once each and at
+// most MaxStale others, so that a response deletes a bounded number.
+func TestSeenBounded(t *testing.T) {
+	const b = "authjs.session-token"
+	const n = 40_000
+	line := func(name func(i int) string) string {
+		parts := make([]string, n)
+		for i := range n {
+			parts[i] = name(i) + "=x"
+		}
+		return strings.Join(parts, "; ")
+	}
+	valid := []string{b}
+	for i := range cookies.MaxChunks {
+		valid = append(valid, b+"."+strconv.Itoa(i))
+	}
+	tests := []struct {
+		name   string
+		header string
+		want   []string
+	}{
+		{"numbered chunks", line(func(i int) string { return b + "." + strconv.Itoa(i) }),
+			func() []string {
+				out := slices.Clone(valid[1:])
+				for i := range cookies.MaxStale {
+					out = append(out, b+"."+strconv.Itoa(cookies.MaxChunks+i))
+				}
+				return out
+			}()},
+		{"one chunk repeated", line(func(int) string { return b + ".3" }), []string{b + ".3"}},
+		{"the cookie repeated", line(func(int) string { return b }), []string{b}},
+		{"stale name repeated", line(func(int) string { return b + ".x" }), []string{b + ".x"}},
+		{"real names after the stale ones", line(func(i int) string { return b + ".x" + strconv.Itoa(i) }) + "; " + strings.Join(valid, "=v; ") + "=v",
+			func() []string {
+				var out []string
+				for i := range cookies.MaxStale {
+					out = append(out, b+".x"+strconv.Itoa(i))
+				}
+				return append(out, valid...)
+			}()},
+		{"other names", line(func(i int) string { return "authjs.session-tokenx" + strconv.Itoa(i) }), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := request(tt.header)
+			got := cookies.Seen(r, b)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Seen returned %d names %.300q…, want %d %.300q…", len(got), got, len(tt.want), tt.want)
+			}
+			if len(got) > 1+cookies.MaxChunks+cookies.MaxStale {
+				t.Errorf("Seen returned %d names", len(got))
+			}
+			if d := cookies.Clear(got); len(d) != len(got) {
+				t.Errorf("Clear wrote %d deletions for %d names", len(d), len(got))
+			}
+			// The list grows by doubling up to its bound: no allocation
+			// per cookie read.
+			if a := testing.AllocsPerRun(3, func() { cookies.Seen(r, b) }); a > float64(bits.Len(1+cookies.MaxChunks+cookies.MaxStale)+1) {
+				t.Errorf("Seen made %v allocations for %d cookies", a, n)
+			}
+		})
+	}
+}
+
+// TestFloodAllocations: past the bounds, reading a request of forty
+// thousand cookies allocates no more than reading one of two thousand.
+func TestFloodAllocations(t *testing.T) {
+	const b = "authjs.session-token"
+	flood := func(n int) *http.Request {
+		parts := make([]string, n)
+		for i := range n {
+			parts[i] = b + "." + strconv.Itoa(i) + "=x%20" + strconv.Itoa(i)
+		}
+		return request(strings.Join(parts, "; ") + "; authjs.csrf-token=a%7Cb")
+	}
+	small, large := flood(2_000), flood(40_000)
+	for _, f := range []struct {
+		name string
+		fn   func(r *http.Request)
+	}{
+		{"ReadChunked", func(r *http.Request) { cookies.ReadChunked(r, b) }},
+		{"Get", func(r *http.Request) { cookies.Get(r, "authjs.csrf-token") }},
+		{"Seen", func(r *http.Request) { cookies.Seen(r, b) }},
+		{"Chunk", func(r *http.Request) { cookies.Chunk(b, "value", 3933, cookies.Seen(r, b), time.Time{}) }},
+	} {
+		a, z := testing.AllocsPerRun(3, func() { f.fn(small) }), testing.AllocsPerRun(3, func() { f.fn(large) })
+		if z > a {
+			t.Errorf("%s: %v allocations for 40000 cookies, %v for 2000", f.name, z, a)
+		}
 	}
 }
