@@ -8,6 +8,7 @@ import (
 
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/session"
+	"github.com/ginauth/ginauth/internal/telemetry"
 )
 
 // stateKey is the gin context key of the per-request state; unexported so
@@ -64,7 +65,7 @@ func (s *state) read(c *gin.Context) (*session.Loaded, error) {
 		variants := a.readVariants(c.Request)
 		s.loaded, _, s.err = session.Read(c, variants, a.carrier, a.cfg.Session.Strategy == StrategyJWT)
 		if s.err != nil {
-			a.logger.ErrorContext(c.Request.Context(), "ginauth: reading the session", "error", s.err.Error())
+			a.logger.ErrorContext(c.Request.Context(), "ginauth: reading the session", telemetry.Event(telemetry.EventSessionReadFailed), "error", s.err.Error())
 		}
 	})
 	return s.loaded, s.err
@@ -107,7 +108,7 @@ func (a *Auth) readOnly() bool { return a.site.Origin == "" && !a.site.TrustHost
 // request, which an attacker controls.
 func (a *Auth) unconfigured(c *gin.Context) {
 	a.logger.ErrorContext(c.Request.Context(), "ginauth: the endpoints need Config.URL (or TrustHost behind a proxy); this Auth only reads sessions",
-		"path", c.Request.URL.Path)
+		telemetry.Event(telemetry.EventConfigNoOrigin), "path", c.Request.URL.Path)
 	c.Header("Cache-Control", "private, no-cache, no-store")
 	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"message": a.dialect.ConfigErrorMessage})
 }
@@ -146,7 +147,7 @@ func (s *state) buildSession(c *gin.Context) *authjs.Session {
 	ctx := c.Request.Context()
 	out, err := cb(ctx, authjs.SessionParams{Session: sess, Token: l.Claims.Clone(), User: l.User})
 	if err != nil {
-		s.auth.logger.ErrorContext(ctx, "ginauth: session callback ended the session", "error", err.Error())
+		s.auth.logger.ErrorContext(ctx, "ginauth: session callback ended the session", telemetry.Event(telemetry.EventCallbackFailed), "callback", "session", "error", err.Error())
 	}
 	if err != nil || out == nil {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -30,6 +31,7 @@ func benchSetup(b *testing.B, cacheSize int) (*gin.Engine, *http.Cookie) {
 		URL:            "http://localhost:8080",
 		TokenCacheSize: cacheSize,
 		Providers:      []providers.Provider{providers.Credentials{Authorize: authorize}},
+		Logger:         slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		b.Fatal(err)

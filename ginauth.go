@@ -29,6 +29,91 @@
 // machinery (the token codec, cookies, CSRF, the OAuth engines, the
 // dialects) lives under internal/, where it can change without changing
 // what applications see.
+//
+// # Observability
+//
+// Logs go to Config.Logger. Every record carries an "event" attribute
+// whose values are stable (messages may change); none holds a password, a
+// session token, a CSRF token, an authorization code, a provider's token
+// or a secret. Records with an "error" attribute hold the error's text;
+// "provider" is a configured provider's id.
+//
+//   - signin.success (info): a session was started. provider, user_id,
+//     new_user.
+//   - signin.refused (info): a sign-in was refused. provider, reason:
+//     credentials (with code, the answer's error code), csrf, checks (an
+//     OAuth check cookie missing, expired or not matching, or no code),
+//     provider_error (the provider answered ?error=), signin_callback,
+//     account_not_linked, no_token or verification (email links); error
+//     for some reasons.
+//   - signin.error (error): a credentials provider's Authorize failed
+//     (not a refusal). provider, error.
+//   - provider.error (error): a call to an OAuth or OpenID Connect provider
+//     failed (discovery, token, ID token, userinfo, profile). provider,
+//     stage (signin or callback), error.
+//   - throttle.limited (warn): a limit refused a sign-in attempt or an
+//     email link. limit (credentials_client, credentials_identifier,
+//     email_client, email_address), client, retry_after.
+//   - throttle.error (error): a limiter's store failed; the request went
+//     through. limit, error.
+//   - session.decode_failed (debug): a session token was refused. reason
+//     (as the decode_failures metric).
+//   - session.read_failed (error): the session store failed while reading.
+//     error.
+//   - session.write_failed (error): a session could not be issued, stored,
+//     extended or cleared. error.
+//   - session.revoke_failed (error): a database session could not be
+//     deleted at sign-out. error.
+//   - callback.failed (error): a callback failed or ended the session.
+//     callback (jwt, session, redirect), error.
+//   - event_handler.failed (error): a Config.Events handler failed.
+//     handler, error.
+//   - adapter.error (error): the Adapter failed during a sign-in.
+//     provider, error.
+//   - email.address_refused (debug): an email sign-in address was refused.
+//     provider, error.
+//   - email.error (error): making or sending a sign-in link failed.
+//     provider, error.
+//   - email.dev_link (warn): the development sender of package email
+//     printed a sign-in link (with its token, by design: never use it in
+//     production). to, url, expires.
+//   - response.failed (error): an answer or a page could not be written.
+//     error, page.
+//   - config.no_origin (error): the endpoints were used without Config.URL
+//     or TrustHost. path.
+//
+// Metrics and spans go through the OpenTelemetry API to
+// Config.MeterProvider and Config.TracerProvider (the global providers by
+// default, which record nothing until the application installs one), with
+// the instrumentation scope "github.com/ginauth/ginauth":
+//
+//   - ginauth.signins (counter): callbacks of a configured provider, by
+//     provider and outcome (success, refused, throttled, error).
+//   - ginauth.session.reads (counter): session reads, by strategy (jwt,
+//     database) and outcome (valid, absent, invalid: a value that leads to
+//     no session, error: the store failed).
+//   - ginauth.token_cache.lookups (counter): lookups in the cache of
+//     verified tokens, by result (hit, miss).
+//   - ginauth.session.decode_failures (counter): refused session tokens, by
+//     reason: oversized, malformed, header (a refused algorithm), key (no
+//     secret decrypts it), payload, claims (a time claim that is not a
+//     number), expired.
+//   - ginauth.throttle.limited (counter): requests a limit refused, by
+//     limit.
+//   - ginauth.provider.duration (histogram, seconds): calls to OAuth and
+//     OpenID Connect providers, by provider, operation (discovery, jwks,
+//     token, userinfo) and outcome (success, error).
+//
+// Spans: "ginauth.callback" around each callback of a configured provider
+// (attributes ginauth.provider and ginauth.signin.outcome; status Error
+// when the sign-in failed), and a client span "ginauth.provider.<operation>"
+// around each call to a provider (ginauth.provider,
+// ginauth.provider.operation, http.response.status_code), under the
+// callback's span. The signing keys are fetched by the key set discovery
+// created, outside any request: their spans start their own traces. No
+// trace context is sent to providers. Reading a session records two
+// counter increments whose attributes are built once: with the no-op
+// providers it allocates nothing.
 package ginauth
 
 import (
@@ -41,6 +126,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/handlers"
@@ -51,6 +138,7 @@ import (
 	"github.com/ginauth/ginauth/internal/jwe"
 	"github.com/ginauth/ginauth/internal/pages"
 	"github.com/ginauth/ginauth/internal/session"
+	"github.com/ginauth/ginauth/internal/telemetry"
 	"github.com/ginauth/ginauth/providers"
 	"github.com/ginauth/ginauth/throttle"
 )
@@ -186,8 +274,17 @@ type Config struct {
 	Throttle Throttle
 
 	// Logger receives the library's logs (never tokens, secrets or
-	// claims); slog.Default() when nil.
+	// claims); slog.Default() when nil. Every record carries an "event"
+	// attribute naming what happened (see Observability in the package
+	// documentation).
 	Logger *slog.Logger
+	// MeterProvider receives ginauth's metrics (see Observability in the
+	// package documentation); the global one (otel.GetMeterProvider) when
+	// nil, which records nothing until the application installs one.
+	MeterProvider metric.MeterProvider
+	// TracerProvider receives ginauth's spans; the global one
+	// (otel.GetTracerProvider) when nil.
+	TracerProvider trace.TracerProvider
 	// Now returns the current time; time.Now when nil. For tests.
 	Now func() time.Time
 }
@@ -378,6 +475,7 @@ type Auth struct {
 	carrier                        session.Carrier
 	endpoints                      *endpoint.Handler
 	logger                         *slog.Logger
+	tel                            *telemetry.T
 }
 
 // New validates cfg and returns an Auth. It never panics; every problem is an
@@ -450,6 +548,9 @@ func New(cfg Config) (*Auth, error) {
 		return nil, err
 	}
 	a := &Auth{cfg: cfg, dialect: cfg.Mode.dialect(), basePath: basePath, logger: cfg.Logger}
+	if a.tel, err = newTelemetry(&cfg); err != nil {
+		return nil, err
+	}
 	a.carrier = session.Cookies{ChunkSize: a.dialect.ChunkSize}
 	if cfg.Session.Store != nil {
 		a.carrier = storeCarrier{cfg.Session.Store}
@@ -502,6 +603,7 @@ func New(cfg Config) (*Auth, error) {
 		Brand:      pages.Brand(cfg.Brand),
 		SignInHint: cfg.SignInHint,
 		Logger:     cfg.Logger,
+		Telemetry:  a.tel,
 		Now:        cfg.Now,
 		Limits:     limits,
 	})
@@ -530,7 +632,7 @@ func (a *Auth) variant(secrets []string, secure bool) (*session.Variant, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	var store session.Store = &session.JWT{Codec: codec, MaxAge: cfg.Session.MaxAge, Now: cfg.Now}
+	var store session.Store = &session.JWT{Codec: codec, MaxAge: cfg.Session.MaxAge, Now: cfg.Now, Tel: a.tel}
 	if cfg.Session.Strategy == StrategyDatabase {
 		nullable, _ := cfg.Adapter.(authjs.NullUserFields)
 		store = &session.Database{Adapter: cfg.Adapter, MaxAge: cfg.Session.MaxAge, UpdateAge: cfg.Session.UpdateAge, Now: cfg.Now,
@@ -541,6 +643,7 @@ func (a *Auth) variant(secrets []string, secure bool) (*session.Variant, error) 
 		Attrs:  cookies.Attrs{Secure: secure, Domain: cfg.Cookies.Domain},
 		Store:  store,
 		Checks: sealer,
+		Tel:    a.tel,
 	}, nil
 }
 
@@ -597,7 +700,8 @@ func (a *Auth) Mount(r gin.IRouter) {
 	}
 	handle := a.endpoints.Handle
 	if a.readOnly() {
-		a.logger.Error("ginauth: the endpoints need Config.URL (or TrustHost behind a proxy); those under " + a.basePath + " answer a configuration error")
+		a.logger.Error("ginauth: the endpoints need Config.URL (or TrustHost behind a proxy); those under "+a.basePath+" answer a configuration error",
+			telemetry.Event(telemetry.EventConfigNoOrigin))
 		handle = a.unconfigured
 	}
 	r.Any(path+"/*action", handle)

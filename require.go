@@ -11,6 +11,7 @@ import (
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/pages"
+	"github.com/ginauth/ginauth/internal/telemetry"
 )
 
 // RequireOption configures RequireAuth.
@@ -191,7 +192,7 @@ func (a *Auth) forbiddenPage(c *gin.Context) {
 	}
 	var buf bytes.Buffer
 	if err := pages.Render(&buf, "error", data.Title, pages.Brand(a.cfg.Brand), data); err != nil {
-		a.logger.ErrorContext(c.Request.Context(), "ginauth: rendering page", "error", err.Error())
+		a.logger.ErrorContext(c.Request.Context(), "ginauth: rendering page", telemetry.Event(telemetry.EventResponseFailed), "page", "forbidden", "error", err.Error())
 		c.AbortWithStatus(http.StatusForbidden)
 		return
 	}

@@ -44,6 +44,7 @@ func (l Log) SendVerificationRequest(ctx context.Context, r providers.Verificati
 	}
 	if l.Logger != nil {
 		l.Logger.WarnContext(ctx, "email: sign-in link (development sender, never use in production)",
+			slog.String("event", "email.dev_link"),
 			slog.String("to", r.Identifier),
 			slog.String("url", r.URL),
 			slog.Time("expires", r.Expires.UTC()))

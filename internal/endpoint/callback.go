@@ -3,6 +3,7 @@ package endpoint
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/accounts"
 	"github.com/ginauth/ginauth/internal/dialect"
+	"github.com/ginauth/ginauth/internal/telemetry"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -23,8 +25,18 @@ func (h *Handler) callback(r *request) {
 	switch {
 	case p == nil && h.d.StrictRequests:
 		r.fail(dialect.CodeConfiguration, http.StatusOK)
+		return
 	case p == nil:
 		r.text(http.StatusBadRequest, "Callback for provider "+quoteProvider(r.provider)+" not supported")
+		return
+	}
+	// Every callback of a configured provider is a sign-in attempt: one
+	// span, one count by outcome. The paths that end it set the outcome;
+	// any other end is an error.
+	tel := h.o.Telemetry
+	ctx, span := tel.StartCallback(r.ctx, p.info.ID)
+	r.ctx, r.outcome, r.attempt = ctx, telemetry.OutcomeError, true
+	switch {
 	case p.credentials != nil:
 		h.credentialsCallback(r, p)
 	case p.email != nil:
@@ -32,6 +44,19 @@ func (h *Handler) callback(r *request) {
 	default:
 		h.oauthCallback(r, p)
 	}
+	tel.EndCallback(ctx, span, p.info.ID, r.outcome, r.attempt)
+}
+
+// refused records and logs a sign-in that the user's side refused (wrong
+// credentials, a failed check, the SignIn callback): reason names which.
+// err, when given, must carry no secret.
+func (h *Handler) refused(r *request, provider, reason string, err error) {
+	r.outcome = telemetry.OutcomeRefused
+	attrs := []slog.Attr{telemetry.Event(telemetry.EventSignInRefused), slog.String("provider", provider), slog.String("reason", reason)}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	h.o.Logger.LogAttrs(r.ctx, slog.LevelInfo, "ginauth: sign-in refused", attrs...)
 }
 
 func quoteProvider(id string) string {
@@ -44,6 +69,7 @@ func quoteProvider(id string) string {
 // credentialsCallback signs a user in with a form checked by Authorize.
 func (h *Handler) credentialsCallback(r *request, p *provider) {
 	if r.c.Request.Method != http.MethodPost {
+		r.attempt = false
 		if h.d.StrictRequests {
 			r.fail(dialect.CodeConfiguration, http.StatusOK)
 			return
@@ -53,6 +79,7 @@ func (h *Handler) credentialsCallback(r *request, p *provider) {
 		return
 	}
 	if !r.csrfOK {
+		h.refused(r, p.info.ID, "csrf", nil)
 		r.follow(h.d.CSRFFailed(r.site, "/signin"))
 		return
 	}
@@ -63,11 +90,12 @@ func (h *Handler) credentialsCallback(r *request, p *provider) {
 		}
 	}
 	id := strings.ToLower(strings.TrimSpace(creds[p.credentials.Identifier()]))
-	lims := []limit{{"client", "credentials-client:" + r.c.ClientIP(), h.o.Limits.CredentialsPerClient}}
+	lims := []limit{{"credentials_client", "credentials-client:" + r.c.ClientIP(), h.o.Limits.CredentialsPerClient}}
 	if id != "" {
-		lims = append(lims, limit{"identifier", "credentials-id:" + p.info.ID + ":" + id, h.o.Limits.CredentialsPerIdentifier})
+		lims = append(lims, limit{"credentials_identifier", "credentials-id:" + p.info.ID + ":" + id, h.o.Limits.CredentialsPerIdentifier})
 	}
 	if wait := h.allow(r, "credentials sign-in", lims...); wait > 0 {
+		r.outcome = telemetry.OutcomeThrottled
 		// The answer of rejected credentials with its own code, whether
 		// the account exists or not; Retry-After says when to try again.
 		r.c.Header("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
@@ -101,10 +129,13 @@ func (h *Handler) credentialsFailed(r *request, id string, err error) {
 			code = ce.Code
 		}
 	case err != nil && !errors.Is(err, providers.ErrCredentialsSignin):
-		h.log(r.ctx, "authorize failed", err, "provider", id)
+		h.log(r.ctx, telemetry.EventSignInError, "authorize failed", err, "provider", id)
 		r.fail(dialect.CodeConfiguration, http.StatusUnauthorized)
 		return
 	}
+	// The Authorize error's text is the application's: only its code is
+	// logged.
+	h.refusedCode(r, id, "credentials", code)
 	r.follow(h.d.CredentialsFailed(r.site, code, id))
 }
 
@@ -152,7 +183,7 @@ func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 		res, err := h.storedUser(r, p, in)
 		switch {
 		case errors.Is(err, accounts.ErrNotLinked):
-			h.log(r.ctx, "account not linked", err, "provider", p.info.ID)
+			h.refused(r, p.info.ID, "account_not_linked", err)
 			r.fail(dialect.CodeOAuthNotLinked, http.StatusOK)
 			return
 		case err != nil:
@@ -197,7 +228,7 @@ func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 			token, err = cb(r.ctx, authjs.JWTParams{Token: token, User: user, Account: in.account, Profile: in.profile,
 				IsNewUser: isNew, Trigger: trigger, Request: req})
 			if err != nil {
-				h.log(r.ctx, "jwt callback failed", err, "provider", p.info.ID)
+				h.log(r.ctx, telemetry.EventCallbackFailed, "jwt callback failed", err, "callback", "jwt", "provider", p.info.ID)
 				r.fail(dialect.CodeConfiguration, http.StatusOK)
 				return
 			}
@@ -212,10 +243,13 @@ func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 		err = r.setSession(value, expires)
 	}
 	if err != nil {
-		h.log(r.ctx, "starting the session", err, "provider", p.info.ID)
+		h.log(r.ctx, telemetry.EventSessionWriteFailed, "starting the session", err, "provider", p.info.ID)
 		r.failWith(dialect.AdapterFailed)
 		return
 	}
+	r.outcome = telemetry.OutcomeSuccess
+	h.o.Logger.LogAttrs(r.ctx, slog.LevelInfo, "ginauth: signed in", telemetry.Event(telemetry.EventSignInSuccess),
+		slog.String("provider", p.info.ID), slog.String("user_id", user.ID), slog.Bool("new_user", isNew))
 	fire(h, r, "signIn", h.o.Events.SignIn, authjs.SignInEvent{User: user, Account: in.account, Profile: in.profile, IsNewUser: isNew, Request: req})
 	target := r.callback
 	if p := h.o.Pages.NewUser; isNew && p != "" {
@@ -237,11 +271,13 @@ func (h *Handler) signInAllowed(r *request, params authjs.SignInParams) bool {
 	case err == nil:
 		return true
 	case errors.As(err, &re):
+		h.refused(r, params.Account.Provider, "signin_callback", nil)
 		r.redirectTo(r.redirect(re.URL), http.StatusOK)
 	default:
-		if !errors.Is(err, authjs.ErrAccessDenied) {
-			h.log(r.ctx, "signIn callback denied sign-in", err, "provider", params.Account.Provider)
+		if errors.Is(err, authjs.ErrAccessDenied) {
+			err = nil
 		}
+		h.refused(r, params.Account.Provider, "signin_callback", err)
 		r.fail(dialect.CodeAccessDenied, http.StatusForbidden) // v4's JSON status
 	}
 	return false
@@ -249,7 +285,7 @@ func (h *Handler) signInAllowed(r *request, params authjs.SignInParams) bool {
 
 // adapterFailed answers a sign-in the adapter could not complete.
 func (h *Handler) adapterFailed(r *request, p *provider, err error) {
-	h.log(r.ctx, "adapter failed during sign-in", err, "provider", p.info.ID)
+	h.log(r.ctx, telemetry.EventAdapterError, "adapter failed during sign-in", err, "provider", p.info.ID)
 	switch {
 	case errors.Is(err, accounts.ErrCreateUser):
 		r.failWith(dialect.CreateUserFailed)
@@ -377,4 +413,12 @@ func setClaim(t authjs.Claims, k, v string) {
 	if v != "" {
 		t[k] = v
 	}
+}
+
+// refusedCode is refused for rejected credentials, logging the code the
+// answer carries.
+func (h *Handler) refusedCode(r *request, provider, reason, code string) {
+	r.outcome = telemetry.OutcomeRefused
+	h.o.Logger.LogAttrs(r.ctx, slog.LevelInfo, "ginauth: sign-in refused", telemetry.Event(telemetry.EventSignInRefused),
+		slog.String("provider", provider), slog.String("reason", reason), slog.String("code", code))
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/dialect"
+	"github.com/ginauth/ginauth/internal/telemetry"
 	"github.com/ginauth/ginauth/providers"
 	"github.com/ginauth/ginauth/throttle"
 )
@@ -55,10 +56,11 @@ func (h *Handler) allow(r *request, what string, limits ...limit) time.Duration 
 		d, err := l.limiter.Allow(r.ctx, l.key)
 		switch {
 		case err != nil:
-			h.log(r.ctx, what+": the limiter failed", err)
+			h.log(r.ctx, telemetry.EventThrottleError, what+": the limiter failed", err, "limit", l.name)
 		case !d.Allowed:
-			h.o.Logger.WarnContext(r.ctx, "ginauth: "+what+" throttled", "limit", l.name, "client", r.c.ClientIP(),
-				"retry_after", d.RetryAfter.Round(time.Second).String())
+			h.o.Telemetry.Throttled(r.ctx, l.name)
+			h.o.Logger.WarnContext(r.ctx, "ginauth: "+what+" throttled", telemetry.Event(telemetry.EventThrottleLimited),
+				"limit", l.name, "client", r.c.ClientIP(), "retry_after", d.RetryAfter.Round(time.Second).String())
 			wait = max(wait, d.RetryAfter, time.Second)
 		}
 	}
@@ -138,14 +140,14 @@ func (h *Handler) emailSignIn(r *request, p *provider) {
 	raw, _ := r.body["email"].(string)
 	addr, err := h.normalizeEmail(e, raw)
 	if err != nil {
-		h.o.Logger.DebugContext(r.ctx, "ginauth: email sign-in refused an address", "provider", p.info.ID, "error", err.Error())
+		h.o.Logger.DebugContext(r.ctx, "ginauth: email sign-in refused an address", telemetry.Event(telemetry.EventEmailRefused), "provider", p.info.ID, "error", err.Error())
 		r.failWith(dialect.EmailSignInFailed)
 		return
 	}
 	verify := r.site.Base() + "/verify-request?" + formEncode("provider", p.info.ID, "type", string(authjs.TypeEmail))
 	if h.allow(r, "email sign-in",
-		limit{"client", "email-client:" + r.c.ClientIP(), h.o.Limits.EmailPerClient},
-		limit{"address", "email-address:" + addr, h.o.Limits.EmailPerAddress}) > 0 {
+		limit{"email_client", "email-client:" + r.c.ClientIP(), h.o.Limits.EmailPerClient},
+		limit{"email_address", "email-address:" + addr, h.o.Limits.EmailPerAddress}) > 0 {
 		// Answered as a sent link, so that limits tell nothing about
 		// addresses.
 		r.redirectTo(verify, http.StatusOK)
@@ -161,7 +163,7 @@ func (h *Handler) emailSignIn(r *request, p *provider) {
 		}
 		user = &authjs.User{ID: id, Email: addr}
 	case err != nil:
-		h.log(r.ctx, "email sign-in: looking up the user", err, "provider", p.info.ID)
+		h.log(r.ctx, telemetry.EventAdapterError, "email sign-in: looking up the user", err, "provider", p.info.ID)
 		r.failWith(dialect.EmailSignInFailed)
 		return
 	}
@@ -171,13 +173,13 @@ func (h *Handler) emailSignIn(r *request, p *provider) {
 	}
 	token, err := e.newToken()
 	if err != nil || token == "" {
-		h.log(r.ctx, "email sign-in: making the token", errors.Join(err, errors.New("empty token")), "provider", p.info.ID)
+		h.log(r.ctx, telemetry.EventEmailError, "email sign-in: making the token", errors.Join(err, errors.New("empty token")), "provider", p.info.ID)
 		r.failWith(dialect.EmailSignInFailed)
 		return
 	}
 	expires := h.o.Now().Add(e.MaxAge)
 	if err := a.CreateVerificationToken(r.ctx, authjs.VerificationToken{Identifier: addr, Token: e.hashToken(token), Expires: expires}); err != nil {
-		h.log(r.ctx, "email sign-in: storing the token", err, "provider", p.info.ID)
+		h.log(r.ctx, telemetry.EventAdapterError, "email sign-in: storing the token", err, "provider", p.info.ID)
 		r.failWith(dialect.EmailSignInFailed)
 		return
 	}
@@ -187,7 +189,7 @@ func (h *Handler) emailSignIn(r *request, p *provider) {
 	vr := providers.VerificationRequest{Identifier: addr, URL: link, Expires: expires, Token: token, Provider: p.info.ID,
 		Theme: providers.Theme{Name: h.o.Brand.Name, Color: h.o.Brand.Color, LogoURL: h.o.Brand.LogoURL}, Request: r.clientRequest()}
 	if err := e.Sender.SendVerificationRequest(r.ctx, vr); err != nil {
-		h.log(r.ctx, "email sign-in: sending the link", err, "provider", p.info.ID)
+		h.log(r.ctx, telemetry.EventEmailError, "email sign-in: sending the link", err, "provider", p.info.ID)
 		r.failWith(dialect.EmailSignInFailed)
 		return
 	}
@@ -200,6 +202,7 @@ func (h *Handler) emailCallback(r *request, p *provider) {
 	q := r.c.Request.URL.Query()
 	token, addr := q.Get("token"), q.Get("email")
 	if token == "" {
+		h.refused(r, p.info.ID, "no_token", nil)
 		r.failWith(dialect.EmailTokenMissing)
 		return
 	}
@@ -207,12 +210,14 @@ func (h *Handler) emailCallback(r *request, p *provider) {
 	vt, err := a.UseVerificationToken(r.ctx, addr, e.hashToken(token))
 	switch {
 	case errors.Is(err, authjs.ErrNotFound):
+		h.refused(r, p.info.ID, "verification", nil)
 		r.fail(dialect.CodeVerification, http.StatusOK)
 		return
 	case err != nil:
 		h.adapterFailed(r, p, err)
 		return
 	case vt.Identifier != addr || !vt.Expires.After(h.o.Now()):
+		h.refused(r, p.info.ID, "verification", nil)
 		r.fail(dialect.CodeVerification, http.StatusOK)
 		return
 	}

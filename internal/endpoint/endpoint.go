@@ -29,6 +29,7 @@ import (
 	"github.com/ginauth/ginauth/internal/pages"
 	"github.com/ginauth/ginauth/internal/redirect"
 	"github.com/ginauth/ginauth/internal/session"
+	"github.com/ginauth/ginauth/internal/telemetry"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -56,6 +57,8 @@ type Options struct {
 	Brand      pages.Brand
 	SignInHint string
 	Logger     *slog.Logger
+	// Telemetry receives metrics and spans; nil records none.
+	Telemetry *telemetry.T
 	// Now is the clock of the OAuth engines and of email links.
 	Now func() time.Time
 	// Limits bound sign-in attempts.
@@ -106,6 +109,10 @@ func New(o Options) (*Handler, error) {
 		}
 		h.providers[id] = e
 		h.list = append(h.list, e)
+		o.Telemetry.AddProvider(id)
+		if e.oauth != nil {
+			e.oauth.Observe(o.Telemetry)
+		}
 	}
 	return h, nil
 }
@@ -190,6 +197,10 @@ type request struct {
 	csrfOK   bool   // the POST body repeated it
 	callback string // the validated callback URL
 	cookies  []cookies.Cookie
+	// outcome is how the sign-in attempt of a callback ended; attempt is
+	// false when the request was none (a GET on the credentials callback).
+	outcome telemetry.Outcome
+	attempt bool
 }
 
 // Handle serves "<base path>/*action": the action and the provider come
@@ -387,7 +398,7 @@ func (r *request) redirect(target string) string {
 	}
 	out, err := cb(r.ctx, authjs.RedirectParams{URL: target, BaseURL: r.site.Origin})
 	if err != nil {
-		r.h.log(r.ctx, "redirect callback failed", err)
+		r.h.log(r.ctx, telemetry.EventCallbackFailed, "redirect callback failed", err, "callback", "redirect")
 		return r.site.Origin
 	}
 	if out == "" || strings.ContainsAny(out, "\r\n") {
@@ -401,6 +412,7 @@ func (r *request) clientRequest() *authjs.Request {
 	return &authjs.Request{HTTP: r.c.Request, ClientIP: r.c.ClientIP()}
 }
 
-func (h *Handler) log(ctx context.Context, msg string, err error, attrs ...any) {
-	h.o.Logger.ErrorContext(ctx, "ginauth: "+msg, append([]any{slog.String("error", err.Error())}, attrs...)...)
+// log writes an error record of the given event (see telemetry.Events).
+func (h *Handler) log(ctx context.Context, event, msg string, err error, attrs ...any) {
+	h.o.Logger.ErrorContext(ctx, "ginauth: "+msg, append([]any{telemetry.Event(event), slog.String("error", err.Error())}, attrs...)...)
 }

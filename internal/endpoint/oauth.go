@@ -8,6 +8,7 @@ import (
 	"github.com/ginauth/ginauth/internal/checks"
 	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/oauth"
+	"github.com/ginauth/ginauth/internal/telemetry"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -78,7 +79,7 @@ func (h *Handler) oauthSignIn(r *request, p *provider) {
 }
 
 func (h *Handler) oauthSignInFailed(r *request, p *provider, err error) {
-	h.log(r.ctx, "starting OAuth sign-in", err, "provider", p.info.ID)
+	h.log(r.ctx, telemetry.EventProviderError, "starting OAuth sign-in", err, "provider", p.info.ID, "stage", "signin")
 	r.failWith(dialect.OAuthSignInFailed)
 }
 
@@ -98,7 +99,7 @@ func (h *Handler) oauthCallback(r *request, p *provider) {
 	}
 	if code := params.Get("error"); code != "" {
 		err := &oauth.CallbackError{Code: code, Description: params.Get("error_description"), URI: params.Get("error_uri")}
-		h.log(r.ctx, "provider returned an error", err, "provider", p.info.ID)
+		h.refused(r, p.info.ID, "provider_error", err)
 		r.failWith(dialect.ProviderRefused)
 		return
 	}
@@ -132,15 +133,18 @@ func (h *Handler) oauthCallback(r *request, p *provider) {
 	}
 	res, err := e.Exchange(r.ctx, req)
 	if err != nil {
-		h.oauthCallbackFailed(r, p, err)
+		h.log(r.ctx, telemetry.EventProviderError, "OAuth callback failed", err, "provider", p.info.ID, "stage", "callback")
+		r.failWith(dialect.OAuthCallbackFailed)
 		return
 	}
 	h.completeSignIn(r, p, signIn{user: res.User, account: res.Account, profile: res.Profile})
 }
 
-// oauthCallbackFailed answers a callback that failed its checks or its
-// exchange: OAuthCallback in v4, Configuration in v5, as Auth.js does.
+// oauthCallbackFailed answers a callback that failed its checks (a
+// missing, expired or forged check cookie, a state that does not match, no
+// code): OAuthCallback in v4, Configuration in v5, as Auth.js does. It is
+// also how Auth.js answers a failed exchange.
 func (h *Handler) oauthCallbackFailed(r *request, p *provider, err error) {
-	h.log(r.ctx, "OAuth callback failed", err, "provider", p.info.ID)
+	h.refused(r, p.info.ID, "checks", err)
 	r.failWith(dialect.OAuthCallbackFailed)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/pages"
+	"github.com/ginauth/ginauth/internal/telemetry"
 )
 
 func (r *request) writeCookies() {
@@ -36,7 +37,7 @@ func (r *request) writeJSON(status int, body any) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(body); err != nil {
-		r.h.log(r.ctx, "encoding response", err)
+		r.h.log(r.ctx, telemetry.EventResponseFailed, "encoding response", err)
 		buf.Reset()
 		buf.WriteString("null")
 	}
@@ -108,7 +109,7 @@ func (r *request) failWith(f dialect.Failure) {
 func (r *request) html(status int, kind, title string, data any) {
 	var buf bytes.Buffer
 	if err := pages.Render(&buf, kind, title, r.h.o.Brand, data); err != nil {
-		r.h.log(r.ctx, "rendering page", err, "page", kind)
+		r.h.log(r.ctx, telemetry.EventResponseFailed, "rendering page", err, "page", kind)
 		r.c.String(http.StatusInternalServerError, "Internal Server Error")
 		return
 	}

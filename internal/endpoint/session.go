@@ -7,6 +7,7 @@ import (
 
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/session"
+	"github.com/ginauth/ginauth/internal/telemetry"
 )
 
 // setSession queues what stores a new session value in the browser.
@@ -20,7 +21,7 @@ func (r *request) setSession(value string, expires time.Time) error {
 func (r *request) clearSession() {
 	cks, err := r.h.o.Carrier.Clear(r.c, r.v)
 	if err != nil {
-		r.h.log(r.ctx, "clearing the session", err)
+		r.h.log(r.ctx, telemetry.EventSessionWriteFailed, "clearing the session", err)
 	}
 	r.cookies = append(r.cookies, cks...)
 }
@@ -74,7 +75,7 @@ func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *
 	l, present, err := r.readSession()
 	switch {
 	case err != nil:
-		h.log(r.ctx, "reading the session", err)
+		h.log(r.ctx, telemetry.EventSessionReadFailed, "reading the session", err)
 		return nil
 	case l == nil:
 		if present {
@@ -90,7 +91,7 @@ func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *
 	if cb := h.o.Callbacks.JWT; cb != nil {
 		token, err = cb(r.ctx, authjs.JWTParams{Token: token, Trigger: trigger, Session: data, Request: r.clientRequest()})
 		if err != nil {
-			h.log(r.ctx, "jwt callback failed", err)
+			h.log(r.ctx, telemetry.EventCallbackFailed, "jwt callback failed", err, "callback", "jwt")
 		}
 		if err != nil || token == nil {
 			r.clearSession()
@@ -99,7 +100,7 @@ func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *
 	}
 	value, expires, err := r.v.Store.Issue(r.ctx, token, nil)
 	if err != nil {
-		h.log(r.ctx, "issuing session", err)
+		h.log(r.ctx, telemetry.EventSessionWriteFailed, "issuing session", err)
 		r.clearSession()
 		return nil
 	}
@@ -112,7 +113,7 @@ func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *
 		return nil
 	}
 	if err := r.setSession(value, expires); err != nil {
-		h.log(r.ctx, "storing the session", err)
+		h.log(r.ctx, telemetry.EventSessionWriteFailed, "storing the session", err)
 		return nil
 	}
 	if ev := h.o.Events.Session; ev != nil {
@@ -127,7 +128,7 @@ func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *
 func (h *Handler) refreshDatabaseSession(r *request, db *session.Database, l *session.Loaded, trigger authjs.Trigger, data any) *authjs.Session {
 	next, err := db.Extend(r.ctx, l)
 	if err != nil {
-		h.log(r.ctx, "extending the session", err)
+		h.log(r.ctx, telemetry.EventSessionWriteFailed, "extending the session", err)
 		return nil
 	}
 	sess, ok := h.shapeSession(r, authjs.SessionParams{
@@ -138,7 +139,7 @@ func (h *Handler) refreshDatabaseSession(r *request, db *session.Database, l *se
 		return nil
 	}
 	if err := r.setSession(l.Value, next); err != nil {
-		h.log(r.ctx, "storing the session", err)
+		h.log(r.ctx, telemetry.EventSessionWriteFailed, "storing the session", err)
 		return nil
 	}
 	if ev := h.o.Events.Session; ev != nil {
@@ -158,7 +159,7 @@ func (h *Handler) shapeSession(r *request, p authjs.SessionParams) (*authjs.Sess
 		err = errors.New("session callback returned no session")
 	}
 	if err != nil {
-		h.log(r.ctx, "session callback ended the session", err)
+		h.log(r.ctx, telemetry.EventCallbackFailed, "session callback ended the session", err, "callback", "session")
 		r.clearSession()
 		return nil, false
 	}
@@ -168,6 +169,6 @@ func (h *Handler) shapeSession(r *request, p authjs.SessionParams) (*authjs.Sess
 // event logs an event handler's error; events never change the answer.
 func (h *Handler) event(r *request, name string, err error) {
 	if err != nil {
-		h.log(r.ctx, "event handler failed", err, "event", name)
+		h.log(r.ctx, telemetry.EventEventHandlerFailed, "event handler failed", err, "handler", name)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/ginauth/ginauth/authjs"
 	"github.com/ginauth/ginauth/internal/pages"
 	"github.com/ginauth/ginauth/internal/session"
+	"github.com/ginauth/ginauth/internal/telemetry"
 )
 
 // GET /signout: a confirmation page posting back with the CSRF token.
@@ -30,7 +31,7 @@ func (h *Handler) signOut(r *request) {
 	}
 	value, _, err := h.o.Carrier.Value(r.c, r.v)
 	if err != nil {
-		h.log(r.ctx, "reading the session at sign-out", err)
+		h.log(r.ctx, telemetry.EventSessionReadFailed, "reading the session at sign-out", err)
 	}
 	if value != "" {
 		l, err := r.v.Store.Load(r.ctx, value)
@@ -44,10 +45,10 @@ func (h *Handler) signOut(r *request) {
 				h.event(r, "signOut", ev(r.ctx, e))
 			}
 		case !session.Invalid(err):
-			h.log(r.ctx, "reading the session at sign-out", err)
+			h.log(r.ctx, telemetry.EventSessionReadFailed, "reading the session at sign-out", err)
 		}
 		if err := r.v.Store.Revoke(r.ctx, value); err != nil {
-			h.log(r.ctx, "revoking the session", err)
+			h.log(r.ctx, telemetry.EventSessionRevokeFailed, "revoking the session", err)
 		}
 	}
 	r.clearSession()

@@ -337,11 +337,31 @@ func (c *Codec) Encode(claims authjs.Claims, maxAge time.Duration) (string, erro
 // header must pass the allow-list before any decryption. Every failure
 // wraps ErrInvalidToken or ErrTokenExpired.
 func (c *Codec) Decode(token string) (authjs.Claims, error) {
+	claims, _, err := c.DecodeLookup(token)
+	return claims, err
+}
+
+// Lookup is what the verified-token cache did for a Decode.
+type Lookup uint8
+
+const (
+	// LookupNone: the cache was not asked (no cache, or a token refused
+	// for its size).
+	LookupNone Lookup = iota
+	// LookupHit: the token was in the cache.
+	LookupHit
+	// LookupMiss: the token was not in the cache.
+	LookupMiss
+)
+
+// DecodeLookup is Decode, also reporting what the cache did.
+func (c *Codec) DecodeLookup(token string) (authjs.Claims, Lookup, error) {
 	if token == "" || len(token) > MaxTokenLen {
-		return nil, errOversized
+		return nil, LookupNone, errOversized
 	}
 	now := c.now().Truncate(time.Second) // jose compares whole seconds
 	var h uint64
+	lookup := LookupNone
 	if c.cache != nil {
 		// The cache holds only tokens that passed split's canonical
 		// check, and a hit compares the whole string: a hit is one of
@@ -349,25 +369,69 @@ func (c *Codec) Decode(token string) (authjs.Claims, error) {
 		// add a pass over the token to every hit.
 		h = c.cache.hash(token)
 		if t, ok := c.cache.get(token, h, now); ok {
-			return t, nil
+			return t, LookupHit, nil
 		}
+		lookup = LookupMiss
 	}
 	p, err := split(token)
 	if err != nil {
-		return nil, err
+		return nil, lookup, err
 	}
 	claims, size, err := c.decrypt(p)
 	if err != nil {
-		return nil, err
+		return nil, lookup, err
 	}
 	exp, err := checkTimes(claims, now)
 	if err != nil {
-		return nil, err
+		if !errors.Is(err, ErrTokenExpired) {
+			err = reasoned{err, "claims"}
+		}
+		return nil, lookup, err
 	}
 	if c.cache != nil {
 		c.cache.put(token, h, claims, exp, size)
 	}
-	return claims, nil
+	return claims, lookup, nil
+}
+
+// reasoned marks an error with the reason Reason reports for it.
+type reasoned struct {
+	error
+	reason string
+}
+
+func (r reasoned) Unwrap() error { return r.error }
+
+// Reason names why Decode refused a token, for metrics: "oversized",
+// "malformed" (not a compact JWE in canonical base64url, or parts of the
+// wrong size), "header" (a refused algorithm or header), "key" (no secret
+// decrypts it: another secret, another cookie name, or tampered with),
+// "payload" (not a JSON object), "claims" (a time claim that is not a
+// number) or "expired" (past exp, or before nbf). It returns "" for nil
+// and "other" for an error Decode does not return.
+func Reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) { // errors.As would allocate
+		if r, ok := e.(reasoned); ok {
+			return r.reason
+		}
+	}
+	switch {
+	case errors.Is(err, ErrTokenExpired):
+		return "expired"
+	case errors.Is(err, errOversized):
+		return "oversized"
+	case errors.Is(err, errNoKey):
+		return "key"
+	case errors.Is(err, errPayload):
+		return "payload"
+	case errors.Is(err, errNotCompact), errors.Is(err, errBase64), errors.Is(err, errNotCanonical),
+		errors.Is(err, errKeyWithDir), errors.Is(err, errSizes):
+		return "malformed"
+	}
+	return "other"
 }
 
 // decrypt authenticates and decrypts a token split into canonical parts and
@@ -377,7 +441,7 @@ func (c *Codec) decrypt(p parts) (authjs.Claims, int, error) {
 	if !ok {
 		var err error
 		if h, err = c.parseHeader(p.header); err != nil {
-			return nil, 0, err
+			return nil, 0, reasoned{err, "header"}
 		}
 	}
 	aeads := c.candidates(h)

@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/telemetry"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -68,6 +69,8 @@ type Engine struct {
 	scopes []string
 	client *http.Client
 	now    func() time.Time
+	// tr reports the calls to the provider (nil unless Observe was called).
+	tr *telemetry.Transport
 
 	mu        sync.Mutex
 	discovery *oidc.Provider
@@ -84,6 +87,7 @@ type endpoints struct {
 	AuthURL     string `json:"authorization_endpoint"`
 	TokenURL    string `json:"token_endpoint"`
 	UserInfoURL string `json:"userinfo_endpoint"`
+	JWKSURL     string `json:"jwks_uri"`
 }
 
 // New returns an Engine for p, which must have passed p.Validate. now is
@@ -102,6 +106,18 @@ func New(p providers.OAuth, now func() time.Time) *Engine {
 		e.scopes = []string{oidc.ScopeOpenID, "profile", "email"}
 	}
 	return e
+}
+
+// Observe reports the engine's calls to the provider to t: their
+// durations and spans. Call it before the engine is used.
+func (e *Engine) Observe(t *telemetry.T) {
+	lt, ok := e.client.Transport.(limitTransport)
+	if t == nil || !ok {
+		return
+	}
+	e.tr = t.Transport(lt.base, e.p.ID)
+	lt.base = e.tr
+	e.client.Transport = lt
 }
 
 // ID returns the provider's id.
@@ -194,29 +210,30 @@ func (e *Engine) Exchange(ctx context.Context, req CallbackRequest) (*Result, er
 	if req.CodeVerifier != "" {
 		opts = append(opts, oauth2.VerifierOption(req.CodeVerifier))
 	}
-	tok, err := cfg.Exchange(e.clientContext(ctx), req.Code, opts...)
+	tok, err := cfg.Exchange(telemetry.WithOp(e.clientContext(ctx), telemetry.OpToken), req.Code, opts...)
 	if err != nil {
 		return nil, tokenError(err)
 	}
 	tokens := toTokens(tok)
 	var profile map[string]any
+	uctx := telemetry.WithOp(ctx, telemetry.OpUserInfo)
 	if e.typ == authjs.TypeOIDC {
 		if profile, err = e.verifyIDToken(ctx, tokens.IDToken, req.Nonce); err != nil {
 			return nil, err
 		}
 		if e.p.FetchUserInfo {
-			if err := e.mergeUserInfo(ctx, tok, profile); err != nil {
+			if err := e.mergeUserInfo(uctx, tok, profile); err != nil {
 				return nil, err
 			}
 		}
 		if e.p.UserInfo != nil {
-			extra, err := e.p.UserInfo(ctx, e.client, tokens)
+			extra, err := e.p.UserInfo(uctx, e.client, tokens)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrUserInfo, err)
 			}
 			maps.Copy(profile, extra)
 		}
-	} else if profile, err = e.fetchProfile(ctx, tokens); err != nil {
+	} else if profile, err = e.fetchProfile(uctx, tokens); err != nil {
 		return nil, err
 	}
 	user, err := e.mapProfile(ctx, profile, tokens)
@@ -293,7 +310,7 @@ func (e *Engine) discover(ctx context.Context) (*oidc.Provider, error) {
 	ch := e.discovering.DoChan("", func() (any, error) {
 		// The key set keeps the context it was created with for later key
 		// fetches: keep the client, drop the request's cancellation.
-		dctx := oidc.ClientContext(context.WithoutCancel(ctx), e.client)
+		dctx := oidc.ClientContext(telemetry.WithOp(context.WithoutCancel(ctx), telemetry.OpDiscovery), e.client)
 		if e.p.VerifyIssuer != nil {
 			// The document names a placeholder issuer; VerifyIssuer checks
 			// each token's.
@@ -312,6 +329,7 @@ func (e *Engine) discover(ctx context.Context) (*oidc.Provider, error) {
 				return nil, fmt.Errorf("%w: %w", providers.ErrDiscovery, err)
 			}
 		}
+		e.tr.SetJWKS(found.JWKSURL)
 		e.mu.Lock()
 		e.discovery, e.endpoint = d, found
 		e.mu.Unlock()

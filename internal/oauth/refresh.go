@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/telemetry"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -32,7 +33,7 @@ func (e *Engine) Refresh(ctx context.Context, refreshToken string) (*providers.T
 		if err != nil {
 			return nil, err
 		}
-		src := cfg.TokenSource(e.clientContext(cctx), &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)})
+		src := cfg.TokenSource(telemetry.WithOp(e.clientContext(cctx), telemetry.OpToken), &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)})
 		tok, err := src.Token()
 		if err != nil {
 			return nil, tokenError(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/ginauth/ginauth/internal/checks"
 	"github.com/ginauth/ginauth/internal/cookies"
 	"github.com/ginauth/ginauth/internal/jwe"
+	"github.com/ginauth/ginauth/internal/telemetry"
 )
 
 // ErrNoSession reports a session value that leads to no session: unknown,
@@ -82,6 +83,8 @@ type JWT struct {
 	Codec  *jwe.Codec
 	MaxAge time.Duration
 	Now    func() time.Time
+	// Tel counts cache lookups and refused tokens; nil counts nothing.
+	Tel *telemetry.T
 }
 
 // Database reports false.
@@ -97,9 +100,16 @@ func (j *JWT) Issue(_ context.Context, claims authjs.Claims, _ *authjs.User) (st
 }
 
 // Load decodes and validates a token.
-func (j *JWT) Load(_ context.Context, value string) (*Loaded, error) {
-	claims, err := j.Codec.Decode(value)
+func (j *JWT) Load(ctx context.Context, value string) (*Loaded, error) {
+	claims, lookup, err := j.Codec.DecodeLookup(value)
+	switch lookup {
+	case jwe.LookupHit:
+		j.Tel.CacheHit(ctx)
+	case jwe.LookupMiss:
+		j.Tel.CacheMiss(ctx)
+	}
 	if err != nil {
+		j.Tel.DecodeFailed(ctx, jwe.Reason(err))
 		return nil, err
 	}
 	exp, _ := claims.Expires()
@@ -239,6 +249,24 @@ func (k Cookies) Clear(c *gin.Context, v *Variant) ([]cookies.Cookie, error) {
 // that fails to load is never replaced by the header. present reports that
 // the request carried a session value; a store failure is an error.
 func Read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l *Loaded, present bool, err error) {
+	l, present, err = read(c, variants, carrier, bearer)
+	if len(variants) > 0 {
+		out := telemetry.ReadAbsent
+		switch {
+		case err != nil:
+			out = telemetry.ReadError
+		case l != nil:
+			out = telemetry.ReadValid
+		case present:
+			out = telemetry.ReadInvalid
+		}
+		v := variants[0]
+		v.Tel.SessionRead(c.Request.Context(), v.Store.Database(), out)
+	}
+	return l, present, err
+}
+
+func read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l *Loaded, present bool, err error) {
 	ctx := c.Request.Context()
 	for _, v := range variants {
 		value, sent, err := carrier.Value(c, v)
@@ -278,6 +306,8 @@ type Variant struct {
 	Store Store
 	// Checks keeps the OAuth check values in cookies.
 	Checks *checks.Sealer
+	// Tel counts session reads; nil counts nothing.
+	Tel *telemetry.T
 }
 
 // Site resolves the application's origin for a request.
