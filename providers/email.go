@@ -33,8 +33,13 @@ type Email struct {
 	// stored, and whoever holds one signs in as the address.
 	GenerateToken func() (string, error)
 	// Normalize turns the submitted address into the one the link is sent
-	// to and the user is keyed on, or refuses it with an error; the
-	// dialect's own rules (lower case, trimmed, one "@", …) when nil.
+	// to and the user is keyed on, or refuses it with an error. When nil,
+	// the dialect's own rules apply (NFKC, lower case, trimmed, one "@",
+	// the domain cut at a ",", …), and the result must also be one plain
+	// address as email.ValidateAddress defines it (no display name,
+	// comment, list, quote, whitespace or invisible character), whatever
+	// the Sender. A Normalize of the application's own replaces both: its
+	// result goes to the Sender as it is.
 	Normalize func(address string) (string, error)
 	// Secret replaces the configuration's secret in the token's hash
 	// (Auth.js's provider.secret); empty uses Config.Secret.

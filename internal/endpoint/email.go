@@ -5,15 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/email"
 	"github.com/ginauth/ginauth/internal/dialect"
 	"github.com/ginauth/ginauth/internal/telemetry"
 	"github.com/ginauth/ginauth/providers"
@@ -92,9 +93,14 @@ func newEmail(e providers.Email, o Options) (*provider, error) {
 
 // normalizeEmail applies the dialect's rules (spec §10 step 1): NFKC, lower
 // case, trimmed, exactly one "@", no quote, a non-empty local part and
-// domain, the domain cut at a ","; v4 also wants a "." in the domain. It
-// also refuses what has no place in an address and could reach a mail
-// header: whitespace and control characters inside, and over-long input.
+// domain, the domain cut at a ","; v4 also wants a "." in the domain. The
+// result must then be one plain address as email.ValidateAddress defines
+// it, so that whatever Sender the application has gets no identifier that
+// a mail library could read as a display name, a comment, a list or
+// another address: no whitespace, control or invisible formatting
+// characters, no <>()[]\,;: and no empty or over-long parts. Auth.js lets
+// those through to its sender; here they are refused before a token is
+// stored.
 func (h *Handler) normalizeEmail(p *emailProvider, raw string) (string, error) {
 	if p.Normalize != nil {
 		return p.Normalize(raw)
@@ -112,8 +118,8 @@ func (h *Handler) normalizeEmail(p *emailProvider, raw string) (string, error) {
 		return "", errBadEmail
 	}
 	addr := local + "@" + domain
-	if len(addr) > maxEmailLen || strings.IndexFunc(addr, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return "", errBadEmail
+	if err := email.ValidateAddress(addr); err != nil {
+		return "", fmt.Errorf("%w: %w", errBadEmail, err)
 	}
 	return addr, nil
 }
