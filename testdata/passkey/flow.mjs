@@ -18,7 +18,11 @@
 // with the same email (refused), sign in usernameless with the passkey,
 // read the session and the protected route, try to add the same
 // authenticator's passkey again while signed in (the browser refuses: the
-// credential is excluded), and ask for an unknown action (refused).
+// credential is excluded), ask for an unknown action (refused); then sign
+// out, have the authenticator sign one challenge twice, post the first
+// assertion (signs in), sign out, put the challenge cookie back and post
+// the second (Auth.js signs in again; a server whose challenges are single
+// use refuses).
 //
 // The page the client runs in is answered by this driver on the server's own
 // origin (at /__passkey-client/), so both servers are driven through the
@@ -55,11 +59,13 @@ let step = 'launch';
 let browser;
 let status = 1;
 try {
-  browser = await launch({ app, executablePath, bundle: await bundleClient() });
+  browser = await launch({ executablePath, bundle: await bundleClient() });
   const { context, page } = browser;
   page.on('pageerror', (err) => summary.pageErrors.push(String(err?.message ?? err)));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') summary.console.push(norm.str(msg.text()));
+    // Chromium's "Failed to load resource" lines end in the reason phrase,
+    // which each request's statusText records already.
+    if (msg.type() === 'error') summary.console.push(norm.str(msg.text()).replace(/(status of \d+) \([^)]*\)$/, '$1'));
   });
 
   step = 'open the client page';
@@ -118,6 +124,34 @@ try {
   await run('protected-after-signin', protectedRoute);
   await run('register-again-signed-in', (cb) => window.authjsClient.signIn('passkey', { action: 'register', redirect: false, callbackUrl: cb }), after);
   await run('unknown-action', (cb) => window.authjsClient.signIn('passkey', { action: 'login', redirect: false, callbackUrl: cb }), after);
+
+  // Two assertions for one challenge, posted as next-auth/webauthn posts
+  // them: the first signs in; the second, after sign-out and with the
+  // challenge cookie put back, has a higher counter and a good signature.
+  const postAssertion = async ([which, cb]) => {
+    const c = window.authjsClient;
+    const res = await fetch('/api/auth/callback/passkey?', {
+      method: 'post',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Auth-Return-Redirect': '1' },
+      body: new URLSearchParams({ action: 'authenticate', data: JSON.stringify(window.assertions[which]), csrfToken: await c.getCsrfToken(), callbackUrl: cb }),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  await run('signout-before-same-challenge', (cb) => window.authjsClient.signOut({ redirect: false, callbackUrl: cb }), after);
+  await run('same-challenge-options', async () => {
+    const { options } = await (await fetch('/api/auth/webauthn-options/passkey?action=authenticate')).json();
+    const a1 = await window.authjsClient.startAuthentication(options);
+    const a2 = await window.authjsClient.startAuthentication(options);
+    window.assertions = [a1, a2];
+    return null;
+  });
+  const challenge = (await context.cookies(app)).find((c) => c.name === 'authjs.challenge');
+  if (!challenge) throw new Error('no challenge cookie after the options');
+  await run('same-challenge-first', postAssertion, [0, after]);
+  await run('signout-after-same-challenge-first', (cb) => window.authjsClient.signOut({ redirect: false, callbackUrl: cb }), after);
+  await context.addCookies([challenge]);
+  await run('same-challenge-second', postAssertion, [1, after]);
+  await run('session-after-same-challenge-second', session);
 
   summary.ok = true;
   summary.blockedRequests = [...new Set(browser.blocked)];

@@ -49,9 +49,10 @@ const pageHTML = `<!doctype html>
 const loopback = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 // launch starts Chromium with a fresh profile, blocks every request to a
-// host other than loopback, and answers pagePath on app with the client
-// page. It returns the context, a page, the blocked origins, and close().
-export async function launch({ app, executablePath, bundle }) {
+// host other than loopback, and answers pagePath on localhost and its
+// subdomains with the client page. It returns the context, a page, the
+// blocked origins, and close().
+export async function launch({ executablePath, bundle }) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'ginauth-chromium-'));
   const blocked = [];
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -72,11 +73,14 @@ export async function launch({ app, executablePath, bundle }) {
   context.setDefaultNavigationTimeout(15000);
   await context.route('**/*', (route) => {
     const u = new URL(route.request().url());
-    if ((u.protocol === 'http:' || u.protocol === 'https:') && !loopback.has(u.hostname)) {
+    const local = loopback.has(u.hostname) || u.hostname.endsWith('.localhost');
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && !local) {
       blocked.push(u.origin);
       return route.abort('blockedbyclient');
     }
-    if (bundle && u.origin === app && u.pathname.startsWith(pagePath)) {
+    // The client page, on the server's origin or on another site's
+    // (other.localhost, for the attacks); it never reaches a server.
+    if (bundle && local && u.pathname.startsWith(pagePath)) {
       if (u.pathname === `${pagePath}client.js`) {
         return route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: bundle });
       }
@@ -256,6 +260,7 @@ export class Recorder {
       return entry;
     }
     entry.status = res.status();
+    entry.statusText = res.statusText();
     const rh = await res.headersArray();
     entry.contentType = (rh.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '').split(';')[0].trim();
     entry.setCookies = rh.filter((h) => h.name.toLowerCase() === 'set-cookie')
