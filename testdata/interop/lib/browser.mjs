@@ -15,8 +15,11 @@ delete globalThis.BroadcastChannel;
 
 const nodeFetch = globalThis.fetch;
 
-/** The run in progress: origin, cookie jar, request and navigation logs. */
-export const current = { origin: "", jar: new Map(), requests: [], navigations: [] };
+/**
+ * The run in progress: origin, cookie jar, request and navigation logs, and
+ * the Set-Cookie lines of every response.
+ */
+export const current = { origin: "", jar: new Map(), requests: [], navigations: [], setCookies: [] };
 
 /** beginRun points the browser at origin with an empty cookie jar. */
 export function beginRun(origin) {
@@ -24,6 +27,7 @@ export function beginRun(origin) {
   current.jar = new Map();
   current.requests = [];
   current.navigations = [];
+  current.setCookies = [];
   location._href = origin + "/app";
 }
 
@@ -55,6 +59,7 @@ globalThis.fetch = async function browserFetch(input, init = {}) {
     if (current.jar.size) headers.set("cookie", cookieHeader(current.jar));
     const res = await nodeFetch(url, { method, headers, body, redirect: "manual" });
     storeCookies(current.jar, res.headers);
+    current.setCookies.push(...res.headers.getSetCookie());
     current.requests.push(`${method} ${url.pathname}${url.search} ${res.status}`);
     const loc = res.headers.get("location");
     if (res.status < 300 || res.status >= 400 || !loc) return res;

@@ -34,7 +34,8 @@ function jwt({ token, user, trigger, session }) {
   return token;
 }
 
-function listen(server) {
+/** listen serves server on a free loopback port and returns its origin. */
+export function listen(server) {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`));
@@ -67,7 +68,18 @@ export async function startV4({ secret }) {
     callbacks: { jwt },
     logger: { error() {}, warn() {}, debug() {} },
   });
-  const server = http.createServer(async (req, res) => {
+  const server = http.createServer(v4Handler(handler));
+  const origin = await listen(server);
+  process.env.NEXTAUTH_URL = origin; // next-auth v4 takes its origin from here
+  return { origin, close: () => server.close() };
+}
+
+/**
+ * v4Handler serves a next-auth v4 Pages API handler under /api/auth, with
+ * req and res prepared the way Next.js prepares them for an API route.
+ */
+export function v4Handler(handler) {
+  return async (req, res) => {
     try {
       const url = new URL(req.url, "http://127.0.0.1");
       if (!url.pathname.startsWith("/api/auth/")) {
@@ -85,10 +97,7 @@ export async function startV4({ secret }) {
       res.statusCode = 500;
       res.end(String(err));
     }
-  });
-  const origin = await listen(server);
-  process.env.NEXTAUTH_URL = origin; // next-auth v4 takes its origin from here
-  return { origin, close: () => server.close() };
+  };
 }
 
 function readBody(req) {
