@@ -723,6 +723,8 @@ func (a *Auth) Handlers() handlers.Endpoints {
 		SignOut:       h(endpoint.ActionSignOut),
 		Error:         h(endpoint.ActionError),
 		VerifyRequest: h(endpoint.ActionVerifyRequest),
+
+		WebAuthnOptions: h(endpoint.ActionWebAuthnOptions),
 	}
 }
 

@@ -53,4 +53,7 @@ type Endpoints struct {
 	// VerifyRequest serves GET /verify-request: the "check your email"
 	// page.
 	VerifyRequest gin.HandlerFunc
+	// WebAuthnOptions serves GET /webauthn-options/:provider: a passkey
+	// ceremony's options and its challenge cookie (Auth.js v5 only).
+	WebAuthnOptions gin.HandlerFunc
 }

@@ -2,11 +2,13 @@ package providers_test
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginauth/ginauth"
+	"github.com/ginauth/ginauth/adapters/memory"
 	"github.com/ginauth/ginauth/providers"
 )
 
@@ -74,4 +76,42 @@ func ExampleOAuth_With() {
 	// Output:
 	// {google-offline Google oidc} map[access_type:offline prompt:consent] state,nonce <nil>
 	// providers: the GitHub provider (id "github"): the nonce check needs an OpenID Connect provider
+}
+
+// Passkey signs users in with passkeys: next-auth/webauthn's
+// signIn("passkey") in the browser, or the built-in sign-in page. It needs
+// the configured URL (the relying party id is its hostname, the allowed
+// origin its origin) and a store that keeps passkeys; every store under
+// adapters/ does.
+func ExamplePasskey() {
+	passkey := providers.Passkey(providers.PasskeyConfig{
+		// Only signed-in users add passkeys; leave false to let a new
+		// address sign up with one.
+		DisableSignUp: true,
+	})
+	auth, err := ginauth.New(ginauth.Config{
+		Secret:    "a-secret-of-at-least-32-bytes-from-AUTH_SECRET",
+		URL:       "https://app.example.com",
+		Adapter:   memory.New(), // sqlite.Open, postgres.Open or redis.Open in production
+		Providers: []providers.Provider{passkey},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := gin.New()
+	auth.Mount(r) // GET /api/auth/webauthn-options/passkey, POST /api/auth/callback/passkey, ...
+
+	fmt.Println(passkey.Info(), passkey.Validate())
+
+	// Without a store for passkeys, or without the URL, New refuses it.
+	_, err = ginauth.New(ginauth.Config{
+		Secret:    "a-secret-of-at-least-32-bytes-from-AUTH_SECRET",
+		URL:       "https://app.example.com",
+		Providers: []providers.Provider{passkey},
+	})
+	fmt.Println(errors.Is(err, ginauth.ErrConfig))
+	// Output:
+	// {passkey Passkey webauthn} <nil>
+	// true
 }

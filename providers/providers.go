@@ -1,6 +1,7 @@
 // Package providers declares the sign-in methods ginauth offers: a
-// credentials form checked by the application (Credentials), and OAuth 2.0
-// and OpenID Connect providers (OAuth), with presets for the well-known
+// credentials form checked by the application (Credentials), links sent by
+// email (Email), passkeys (Passkey, a WebAuthn provider), and OAuth 2.0 and
+// OpenID Connect providers (OAuth), with presets for the well-known
 // identity providers.
 //
 // A provider here is plain data: a struct whose fields say what the provider
@@ -18,6 +19,15 @@
 //	providers.GitHub(providers.OAuth{ClientID: id, ClientSecret: secret})
 //
 // Every field of the result can still be set before it is passed to New.
+//
+// Passkey returns Auth.js's passkey provider, which speaks @auth/core's
+// WebAuthn protocol (GET /api/auth/webauthn-options/passkey, then POST
+// /api/auth/callback/passkey) to next-auth/webauthn in the browser; the
+// ceremonies are verified by github.com/go-webauthn/webauthn. It stores
+// users, accounts and authenticators through the Adapter as Auth.js does,
+// so passkeys registered by an Auth.js application sharing the database
+// sign in here and the other way round. Unlike Auth.js, each challenge is
+// also kept in the Adapter until it is used, so that it works once.
 package providers
 
 import "github.com/ginauth/ginauth/authjs"
@@ -33,8 +43,9 @@ type Info struct {
 	Type authjs.ProviderType
 }
 
-// Provider is a sign-in method: a Credentials or an OAuth value (or a
-// pointer to one). The set is closed: the endpoints know how to run each.
+// Provider is a sign-in method: a Credentials, Email, WebAuthn or OAuth
+// value (or a pointer to one). The set is closed: the endpoints know how
+// to run each.
 type Provider interface {
 	// Info returns the provider's id, name and type, defaults applied.
 	Info() Info

@@ -1,5 +1,6 @@
 // Package checks keeps the OAuth check values (PKCE code verifier, state,
-// nonce) between the redirect to a provider and its callback, in cookies
+// nonce) between the redirect to a provider and its callback, and a passkey
+// ceremony's challenge between its options and its callback, in cookies
 // named and encoded as Auth.js does: a JWE with the library's session token
 // format, salted with the cookie's name, holding {"value", "provider"} and
 // expiring after 15 minutes. A cookie is bound to the provider it was made
@@ -33,6 +34,9 @@ const (
 	PKCE Kind = iota
 	State
 	Nonce
+	// WebAuthn is a passkey ceremony's challenge (authjs.challenge).
+	WebAuthn
+	numKinds
 )
 
 // String returns the check's name as Auth.js spells it.
@@ -42,6 +46,8 @@ func (k Kind) String() string {
 		return "pkce"
 	case State:
 		return "state"
+	case WebAuthn:
+		return "webauthnChallenge"
 	default:
 		return "nonce"
 	}
@@ -61,8 +67,8 @@ var (
 
 // Sealer seals and opens the check cookies of one cookie variant.
 type Sealer struct {
-	names  [3]string
-	codecs [3]*jwe.Codec
+	names  [numKinds]string
+	codecs [numKinds]*jwe.Codec
 	state  *jwe.Codec // v5: the state parameter is itself a JWE
 	now    func() time.Time
 }
@@ -72,7 +78,7 @@ func New(d *dialect.Dialect, secrets []string, names cookies.Names, now func() t
 	if now == nil {
 		now = time.Now
 	}
-	s := &Sealer{names: [3]string{names.PKCE, names.State, names.Nonce}, now: now}
+	s := &Sealer{names: [numKinds]string{names.PKCE, names.State, names.Nonce, names.Challenge}, now: now}
 	for i, n := range s.names {
 		c, err := jwe.New(jwe.Options{Format: d.Token, Secrets: secrets, Salt: n, Now: now})
 		if err != nil {

@@ -19,6 +19,9 @@ type Names struct {
 	PKCE        string
 	State       string
 	Nonce       string
+	// Challenge keeps a passkey ceremony's challenge (v5's
+	// authjs.challenge).
+	Challenge string
 }
 
 // DefaultNames returns Auth.js's names for a dialect's prefix ("authjs."
@@ -36,6 +39,7 @@ func DefaultNames(prefix string, secure bool) Names {
 		PKCE:        p + prefix + "pkce.code_verifier",
 		State:       p + prefix + "state",
 		Nonce:       p + prefix + "nonce",
+		Challenge:   p + prefix + "challenge",
 	}
 }
 

@@ -62,6 +62,9 @@ type Dialect struct {
 	EmailDomainNeedsDot bool
 	// EncryptedState: the OAuth state parameter is itself a JWE (v5).
 	EncryptedState bool
+	// WebAuthn: passkey providers and GET /webauthn-options/:provider
+	// exist (v5).
+	WebAuthn bool
 
 	v4 bool
 }
@@ -72,6 +75,7 @@ var V5 = &Dialect{
 	EmptySession:       []byte("null"),
 	ConfigErrorMessage: "There was a problem with the server configuration. Check the server logs for more information.",
 	StrictRequests:     true, RandomOAuthSubject: true, VerifyRequestKeepsQuery: true, EncryptedState: true,
+	WebAuthn: true,
 }
 
 // V4 is NextAuth.js v4: next-auth@4.24, and @sidebase/nuxt-auth's authjs
@@ -160,6 +164,12 @@ const (
 	CodeEmailCreateAccount = "EmailCreateAccount"
 	CodeCallback           = "Callback"
 	CodeSessionRequired    = "SessionRequired"
+	// CodeWebAuthnVerification: a passkey ceremony's response failed
+	// verification (v5).
+	CodeWebAuthnVerification = "WebAuthnVerificationError"
+	// CodeAccountNotLinked: a passkey belongs to another user than the
+	// signed-in one, or its new account's address is taken (v5).
+	CodeAccountNotLinked = "AccountNotLinked"
 	// CodeRateLimited is the code of throttled credentials: v5's
 	// CredentialsSignin code, v4's error.
 	CodeRateLimited = "rate_limited"
@@ -239,6 +249,7 @@ type Redirect struct {
 // the error page (@auth/core's SignInError kinds).
 var signInErrors = map[string]bool{
 	CodeCredentialsSignin: true, CodeMissingCSRF: true, CodeOAuthCallbackErr: true, CodeOAuthNotLinked: true,
+	CodeAccountNotLinked: true,
 }
 
 // Fail returns where a request failing with code goes. v4 goes through

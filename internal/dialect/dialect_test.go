@@ -20,18 +20,22 @@ func TestNames(t *testing.T) {
 		{"v5 http", dialect.V5, false, cookies.Names{
 			Session: "authjs.session-token", CSRF: "authjs.csrf-token", CallbackURL: "authjs.callback-url",
 			PKCE: "authjs.pkce.code_verifier", State: "authjs.state", Nonce: "authjs.nonce",
+			Challenge: "authjs.challenge",
 		}},
 		{"v5 https", dialect.V5, true, cookies.Names{
 			Session: "__Secure-authjs.session-token", CSRF: "__Host-authjs.csrf-token", CallbackURL: "__Secure-authjs.callback-url",
 			PKCE: "__Secure-authjs.pkce.code_verifier", State: "__Secure-authjs.state", Nonce: "__Secure-authjs.nonce",
+			Challenge: "__Secure-authjs.challenge",
 		}},
 		{"v4 http", dialect.V4, false, cookies.Names{
 			Session: "next-auth.session-token", CSRF: "next-auth.csrf-token", CallbackURL: "next-auth.callback-url",
 			PKCE: "next-auth.pkce.code_verifier", State: "next-auth.state", Nonce: "next-auth.nonce",
+			Challenge: "next-auth.challenge",
 		}},
 		{"v4 https", dialect.V4, true, cookies.Names{
 			Session: "__Secure-next-auth.session-token", CSRF: "__Host-next-auth.csrf-token", CallbackURL: "__Secure-next-auth.callback-url",
 			PKCE: "__Secure-next-auth.pkce.code_verifier", State: "__Secure-next-auth.state", Nonce: "__Secure-next-auth.nonce",
+			Challenge: "__Secure-next-auth.challenge",
 		}},
 	}
 	for _, tt := range tests {

@@ -41,6 +41,8 @@ func (h *Handler) callback(r *request) {
 		h.credentialsCallback(r, p)
 	case p.email != nil:
 		h.emailCallback(r, p)
+	case p.passkey != nil:
+		h.passkeyCallback(r, p)
 	default:
 		h.oauthCallback(r, p)
 	}
@@ -147,6 +149,8 @@ type signIn struct {
 	profile map[string]any
 	// credentials are the submitted fields (credentials providers).
 	credentials map[string]string
+	// passkey is the passkey ceremony's part (passkey providers).
+	passkey *passkeySignIn
 }
 
 // completeSignIn runs the SignIn callback, finds or creates the user in the
@@ -159,7 +163,7 @@ func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 	database := r.v.Store.Database()
 	// With an adapter, OAuth accounts are always linked to stored users;
 	// credentials only need one for a database session.
-	stored := adapter != nil && (p.oauth != nil || p.email != nil || database)
+	stored := adapter != nil && (p.oauth != nil || p.email != nil || p.passkey != nil || database)
 
 	user := in.user
 	if stored && p.oauth != nil {
@@ -185,6 +189,12 @@ func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 		case errors.Is(err, accounts.ErrNotLinked):
 			h.refused(r, p.info.ID, "account_not_linked", err)
 			r.fail(dialect.CodeOAuthNotLinked, http.StatusOK)
+			return
+		case errors.Is(err, errPasskeyNotLinked):
+			h.passkeyRefused(r, p, dialect.CodeAccountNotLinked, "account_not_linked", err)
+			return
+		case errors.Is(err, errPasskeyMismatch):
+			h.passkeyRefused(r, p, dialect.CodeWebAuthnVerification, "session_mismatch", err)
 			return
 		case err != nil:
 			h.adapterFailed(r, p, err)
@@ -312,6 +322,9 @@ type stored struct {
 func (h *Handler) storedUser(r *request, p *provider, in signIn) (stored, error) {
 	if p.email != nil {
 		return h.emailUser(r, in)
+	}
+	if p.passkey != nil {
+		return h.passkeyStoredUser(r, in)
 	}
 	a := h.o.Adapter
 	req := accounts.Request{Account: *in.account, Profile: *in.user, LinkByEmail: p.linkByEmail}

@@ -70,8 +70,9 @@ type provider struct {
 	info        providers.Info
 	credentials *providers.Credentials // credentials providers
 	fields      []providers.Field
-	oauth       *oauth.Engine  // OAuth 2.0 and OpenID Connect providers
-	email       *emailProvider // email providers
+	oauth       *oauth.Engine    // OAuth 2.0 and OpenID Connect providers
+	email       *emailProvider   // email providers
+	passkey     *passkeyProvider // passkey (WebAuthn) providers
 	// linkByEmail is the provider's AllowDangerousEmailAccountLinking.
 	linkByEmail bool
 }
@@ -82,6 +83,9 @@ type Handler struct {
 	d         *dialect.Dialect
 	list      []*provider
 	providers map[string]*provider
+	// passkeys: a passkey provider is configured, so GET
+	// /webauthn-options/:provider is served.
+	passkeys bool
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -113,6 +117,7 @@ func New(o Options) (*Handler, error) {
 		if e.oauth != nil {
 			e.oauth.Observe(o.Telemetry)
 		}
+		h.passkeys = h.passkeys || e.passkey != nil
 	}
 	return h, nil
 }
@@ -131,6 +136,12 @@ func newProvider(p providers.Provider, o Options) (*provider, error) {
 	case *providers.Credentials:
 		if p != nil {
 			return newCredentials(*p)
+		}
+	case providers.WebAuthn:
+		return newPasskey(p, o)
+	case *providers.WebAuthn:
+		if p != nil {
+			return newPasskey(*p, o)
 		}
 	case providers.OAuth:
 		return newOAuth(p, now)
@@ -176,11 +187,13 @@ const (
 	ActionCallback      = "callback"
 	ActionVerifyRequest = "verify-request"
 	ActionError         = "error"
+	// ActionWebAuthnOptions serves a passkey ceremony's options (v5).
+	ActionWebAuthnOptions = "webauthn-options"
 )
 
 var actions = map[string]bool{
 	ActionProviders: true, ActionSession: true, ActionCSRF: true, ActionSignIn: true, ActionSignOut: true,
-	ActionCallback: true, ActionVerifyRequest: true, ActionError: true,
+	ActionCallback: true, ActionVerifyRequest: true, ActionError: true, ActionWebAuthnOptions: true,
 }
 
 // request is the state of one request to an endpoint.
@@ -239,7 +252,7 @@ func writeText(c *gin.Context, status int, t dialect.Text) {
 
 func (h *Handler) serve(c *gin.Context, action, id string) {
 	method := c.Request.Method
-	if method != http.MethodGet && method != http.MethodPost || !actions[action] {
+	if method != http.MethodGet && method != http.MethodPost || !actions[action] || (action == ActionWebAuthnOptions && !h.passkeys) {
 		h.badRequest(c)
 		return
 	}
@@ -247,7 +260,8 @@ func (h *Handler) serve(c *gin.Context, action, id string) {
 	if id != "undefined" { // Auth.js treats the literal "undefined" as no provider
 		r.provider = id
 	}
-	if r.provider != "" && action != ActionSignIn && action != ActionCallback && !(h.d.ErrorCodeInPath && action == ActionError) {
+	if r.provider != "" && action != ActionSignIn && action != ActionCallback && action != ActionWebAuthnOptions &&
+		!(h.d.ErrorCodeInPath && action == ActionError) {
 		h.badRequest(c)
 		return
 	}
@@ -302,6 +316,8 @@ func (h *Handler) serve(c *gin.Context, action, id string) {
 		h.errorPage(r)
 	case action == ActionVerifyRequest && method == http.MethodGet:
 		h.verifyRequestPage(r)
+	case action == ActionWebAuthnOptions:
+		h.webAuthnOptions(r)
 	default:
 		h.badRequest(c)
 	}
