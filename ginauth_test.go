@@ -523,8 +523,9 @@ func TestSignInPageAndErrors(t *testing.T) {
 		if mode == ginauth.ModeV4 && (r.status != http.StatusFound || r.header.Get("Location") != a.srv.URL+"/api/auth/signin?error=CredentialsSignin") {
 			t.Errorf("v4 /error?error=CredentialsSignin: %d %q", r.status, r.header.Get("Location"))
 		}
-		if r = a.do(http.MethodGet, "/api/auth/verify-request", nil); r.status != http.StatusOK || !strings.Contains(r.body, "Check your email") {
-			t.Errorf("verify-request: %d", r.status)
+		if r = a.do(http.MethodGet, "/api/auth/verify-request", nil); r.status != http.StatusOK || !strings.Contains(r.body, "Check your email") ||
+			!strings.Contains(r.body, `<a href="`+a.srv.URL+`/api/auth/signin">go back to sign in</a>`) {
+			t.Errorf("verify-request: %d %s", r.status, r.body)
 		}
 		r = a.do(http.MethodGet, "/api/auth/signin/credentials", nil)
 		if mode == ginauth.ModeV5 && (r.status != http.StatusFound || r.header.Get("Location") != a.srv.URL+"/api/auth/error?error=Configuration") {

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"math"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -64,6 +66,7 @@ func Render(r providers.VerificationRequest) (Message, error) {
 	subject := "Sign in to " + host
 	brand := brandName(r.Theme)
 	expires := expiryLine(r)
+	color := accentColor(r.Theme.Color)
 	const ignore = "If you did not request this email you can safely ignore it."
 
 	var text strings.Builder
@@ -78,10 +81,15 @@ func Render(r providers.VerificationRequest) (Message, error) {
 		Subject: subject,
 		// As Auth.js does, a zero-width space before each dot keeps mail
 		// clients from turning the host into a link of its own.
-		Host:    strings.ReplaceAll(host, ".", "\u200b."),
-		Brand:   brand,
-		Color:   accentColor(r.Theme.Color),
-		LogoURL: logoURL(r.Theme.LogoURL),
+		Host:  strings.ReplaceAll(host, ".", "\u200b."),
+		Brand: brand,
+		Color: color,
+		// White on the accent unless the accent is too light for it.
+		ButtonText: readableOn(color),
+		// The accent when it reads on the white card, else the text's
+		// colour.
+		LinkColor: linkColor(color),
+		LogoURL:   logoURL(r.Theme.LogoURL),
 		// The href is written out here rather than by html/template's URL
 		// normalizer, which would percent-encode characters such as ' ( )
 		// and so change the link. The URL was checked to be http(s) above,
@@ -100,8 +108,11 @@ func Render(r providers.VerificationRequest) (Message, error) {
 
 type htmlData struct {
 	Subject, Host, Brand, Color, LogoURL string
-	Href                                 template.HTMLAttr
-	URL, Expires, Ignore                 string
+	// ButtonText is the button's label colour, LinkColor the plain
+	// link's: both readable on their ground whatever the accent.
+	ButtonText, LinkColor string
+	Href                  template.HTMLAttr
+	URL, Expires, Ignore  string
 }
 
 // parseLink checks that raw is a link a mail client can show and open.
@@ -158,6 +169,51 @@ func accentColor(c string) string {
 	return DefaultColor
 }
 
+// textColor is the messages' text colour, that of the built-in pages.
+const textColor = "#1f2328"
+
+// relativeLuminance is WCAG 2's relative luminance of a "#rgb" or
+// "#rrggbb" colour.
+func relativeLuminance(c string) float64 {
+	h := strings.TrimPrefix(c, "#")
+	if len(h) == 3 {
+		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+	}
+	v, _ := strconv.ParseUint(h, 16, 32)
+	channel := func(x uint64) float64 {
+		f := float64(x) / 255
+		if f <= 0.03928 {
+			return f / 12.92
+		}
+		return math.Pow((f+0.055)/1.055, 2.4)
+	}
+	return 0.2126*channel(v>>16&0xff) + 0.7152*channel(v>>8&0xff) + 0.0722*channel(v&0xff)
+}
+
+// contrastRatio is WCAG 2's contrast ratio of two colours, from 1 to 21.
+func contrastRatio(a, b string) float64 {
+	la, lb := relativeLuminance(a), relativeLuminance(b)
+	return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+}
+
+// readableOn returns white or the text colour, whichever contrasts more
+// with the background bg.
+func readableOn(bg string) string {
+	if contrastRatio("#ffffff", bg) >= contrastRatio(textColor, bg) {
+		return "#ffffff"
+	}
+	return textColor
+}
+
+// linkColor returns the accent when it is readable as text on white (a
+// contrast of 4.5, WCAG AA), else the text colour.
+func linkColor(accent string) string {
+	if contrastRatio(accent, "#ffffff") >= 4.5 {
+		return accent
+	}
+	return textColor
+}
+
 // logoURL returns raw when it is an absolute https URL, else "".
 func logoURL(raw string) string {
 	if raw == "" {
@@ -179,57 +235,74 @@ func expiryLine(r providers.VerificationRequest) string {
 }
 
 // messageHTML follows the layout of Auth.js's message and the colours of
-// the built-in pages.
+// the built-in pages. The light colours are inline, as every mail client
+// reads them; clients that follow prefers-color-scheme (Apple Mail,
+// Outlook, Thunderbird, ...) switch to the pages' dark colours through the
+// classes. The button keeps the accent colour in both, with a label colour
+// chosen to be readable on it.
 var messageHTML = template.Must(template.New("message").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="supported-color-schemes" content="light dark">
 <title>{{.Subject}}</title>
+<style>
+:root { color-scheme: light dark; supported-color-schemes: light dark; }
+@media (prefers-color-scheme: dark) {
+  .ga-bg { background: #0d1117 !important; }
+  .ga-card { background: #161b22 !important; }
+  .ga-text { color: #e6edf3 !important; }
+  .ga-muted { color: #9198a1 !important; }
+  .ga-link { color: #e6edf3 !important; }
+}
+</style>
 </head>
-<body style="background: #f9f9f9; margin: 0; padding: 20px 0;">
-  <table role="presentation" width="100%" border="0" cellspacing="20" cellpadding="0"
-    style="background: #fff; max-width: 600px; margin: auto; border-radius: 10px;">
+<body class="ga-bg" style="background: #f4f5f7; margin: 0; padding: 20px 0;">
+  <table role="presentation" class="ga-card" width="100%" border="0" cellspacing="20" cellpadding="0"
+    style="background: #ffffff; max-width: 600px; margin: auto; border-radius: 10px; border-top: 4px solid {{.Color}};">
 {{- if .LogoURL}}
     <tr>
       <td align="center" style="padding: 10px 0 0 0;">
-        <img src="{{.LogoURL}}" alt="{{.Brand}}" style="max-width: 150px; max-height: 70px;">
+        <img src="{{.LogoURL}}" alt="{{.Brand}}" height="64" style="max-width: 150px; max-height: 64px; height: 64px; width: auto; border: 0;">
       </td>
     </tr>
 {{- end}}
 {{- if .Brand}}
     <tr>
-      <td align="center"
-        style="padding: 0; font-size: 16px; font-family: Helvetica, Arial, sans-serif; color: #444;">
+      <td align="center" class="ga-text"
+        style="padding: 0; font-size: 16px; font-weight: bold; font-family: Helvetica, Arial, sans-serif; color: #1f2328;">
         {{.Brand}}
       </td>
     </tr>
 {{- end}}
     <tr>
-      <td align="center"
-        style="padding: 10px 0px; font-size: 22px; font-family: Helvetica, Arial, sans-serif; color: #444;">
+      <td align="center" class="ga-text"
+        style="padding: 10px 0px; font-size: 22px; font-family: Helvetica, Arial, sans-serif; color: #1f2328;">
         Sign in to <strong>{{.Host}}</strong>
       </td>
     </tr>
     <tr>
-      <td align="center" style="padding: 20px 0;">
+      <td align="center" style="padding: 10px 0;">
         <table role="presentation" border="0" cellspacing="0" cellpadding="0">
           <tr>
-            <td align="center" style="border-radius: 5px;" bgcolor="{{.Color}}"><a {{.Href}} target="_blank"
-                style="font-size: 18px; font-family: Helvetica, Arial, sans-serif; color: #fff; text-decoration: none; border-radius: 5px; padding: 10px 20px; border: 1px solid {{.Color}}; background: {{.Color}}; display: inline-block; font-weight: bold;">Sign in</a></td>
+            <td align="center" style="border-radius: 6px;" bgcolor="{{.Color}}"><a {{.Href}} target="_blank"
+                style="font-size: 18px; font-family: Helvetica, Arial, sans-serif; color: {{.ButtonText}}; text-decoration: none; border-radius: 6px; padding: 12px 40px; border: 1px solid {{.Color}}; background: {{.Color}}; display: inline-block; font-weight: bold;">Sign in</a></td>
           </tr>
         </table>
       </td>
     </tr>
     <tr>
-      <td align="center"
-        style="padding: 0px 0px 10px 0px; font-size: 14px; line-height: 20px; font-family: Helvetica, Arial, sans-serif; color: #444;">
-        Or open this link: <a {{.Href}} target="_blank" style="color: {{.Color}}; word-break: break-all;">{{.URL}}</a>
+      <td align="center" class="ga-muted"
+        style="padding: 0px 0px 10px 0px; font-size: 14px; line-height: 20px; font-family: Helvetica, Arial, sans-serif; color: #59636e;">
+        Or copy this link into your browser:<br>
+        <a {{.Href}} target="_blank" class="ga-link" style="color: {{.LinkColor}}; word-break: break-all; font-size: 13px;">{{.URL}}</a>
       </td>
     </tr>
     <tr>
-      <td align="center"
-        style="padding: 0px 0px 10px 0px; font-size: 16px; line-height: 22px; font-family: Helvetica, Arial, sans-serif; color: #444;">
+      <td align="center" class="ga-muted"
+        style="padding: 0px 0px 10px 0px; font-size: 14px; line-height: 20px; font-family: Helvetica, Arial, sans-serif; color: #59636e;">
         {{.Expires}}<br>
         {{.Ignore}}
       </td>

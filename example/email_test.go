@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -547,5 +548,26 @@ func TestExampleEmailOff(t *testing.T) {
 	}
 	if terminal.Len() != 0 {
 		t.Errorf("something was printed: %s", terminal.String())
+	}
+}
+
+// TestExampleLogo checks the logo the pages and the emails show.
+func TestExampleLogo(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	app := startEmailApp(t, ginauth.ModeV5, ginauth.StrategyJWT, func(string) emailSetup { return emailSetup{} }, nil)
+	res, err := app.client.Get(app.srv.URL + logoPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	img, err := png.Decode(res.Body)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" || err != nil {
+		t.Fatalf("%s: %d %s, %v", logoPath, res.StatusCode, res.Header.Get("Content-Type"), err)
+	}
+	if b := img.Bounds(); b.Dx() != 96 || b.Dy() != 96 {
+		t.Errorf("the logo is %v", b)
+	}
+	if _, _, page := app.get(app.client, "/api/auth/signin"); !strings.Contains(page, `<img class="logo" src="`+app.srv.URL+logoPath+`" alt="ginauth example">`) {
+		t.Errorf("the sign-in page does not show the logo:\n%s", page)
 	}
 }

@@ -66,6 +66,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -192,6 +193,7 @@ type settings struct {
 	Email    emailSetup           // how sign-in links are sent; none when its Sender is nil
 	Extra    []providers.Provider // providers beside the password form and the email link
 	Throttle ginauth.Throttle     // limits on sign-in links; ginauth's defaults when zero
+	LogoURL  string               // the brand's logo; the example's own, under URL, when empty
 	Now      func() time.Time     // the clock; time.Now when nil
 }
 
@@ -255,7 +257,9 @@ func newAuth(ctx context.Context, s settings) (*ginauth.Auth, *demo, error) {
 				return p.Session, nil
 			},
 		},
-		Brand:      ginauth.Brand{Name: "ginauth example", Color: "#0f766e"},
+		// The logo shows on the pages, and in the emails on an https
+		// origin.
+		Brand:      ginauth.Brand{Name: "ginauth example", Color: "#0f766e", LogoURL: cmp.Or(s.LogoURL, brandLogoURL(s.URL))},
 		SignInHint: hint,
 		Logger:     s.Logger,
 		Now:        s.Now,
@@ -270,6 +274,7 @@ func newAuth(ctx context.Context, s settings) (*ginauth.Auth, *demo, error) {
 func newRouter(auth *ginauth.Auth, d *demo) *gin.Engine {
 	r := gin.New()
 	r.Use(gin.Recovery(), securityHeaders)
+	serveLogo(r)
 	// The endpoints under /api/auth; the session readable on every route.
 	r.Use(auth.Middleware())
 	auth.Mount(r)

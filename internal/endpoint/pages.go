@@ -94,5 +94,5 @@ func (h *Handler) verifyRequestPage(r *request) {
 		r.redirectTo(target, http.StatusOK)
 		return
 	}
-	r.html(http.StatusOK, "verify-request", "Check your email", pages.VerifyRequest{HomeURL: r.site.Origin})
+	r.html(http.StatusOK, "verify-request", "Check your email", pages.VerifyRequest{SignInURL: r.site.Base() + "/signin", HomeURL: r.site.Origin})
 }

@@ -128,7 +128,10 @@ type Error struct {
 
 // VerifyRequest is the data of the "check your email" page.
 type VerifyRequest struct {
-	HomeURL string
+	// SignInURL leads back to the sign-in page, to ask again or with
+	// another address.
+	SignInURL string
+	HomeURL   string
 }
 
 type page struct {

@@ -35,7 +35,7 @@ func TestRenderEscapes(t *testing.T) {
 		},
 		"signout":        pages.SignOut{CSRFToken: "tok" + hostile, CallbackURL: "https://app.example/" + hostile, Action: "https://app.example/api/auth/signout", Error: hostile},
 		"error":          pages.Error{Status: 403, Title: "Denied " + hostile, Message: hostile, SignInURL: "javascript:alert(4)", HomeURL: "https://app.example/" + hostile},
-		"verify-request": pages.VerifyRequest{HomeURL: "https://app.example/" + hostile},
+		"verify-request": pages.VerifyRequest{SignInURL: "javascript:alert(5)", HomeURL: "https://app.example/" + hostile},
 	}
 	for kind, data := range pagesByKind {
 		t.Run(kind, func(t *testing.T) {
