@@ -22,6 +22,11 @@
 //	OIDC_PROVIDER_ID       the provider's id in Auth.js's URLs, default "corp"
 //	OIDC_PROVIDER_NAME     its display name, default "Corp SSO"
 //	OIDC_CHECKS            comma-separated checks, default "pkce,state,nonce"
+//	EMAIL_OUTBOX           a file: adds Auth.js's email provider (id "email", sending
+//	                       through nodemailer), whose messages are appended to the
+//	                       file as JSON lines {to, subject, url} instead of being
+//	                       delivered
+//	EMAIL_MAX_AGE          seconds a sign-in link works, default Auth.js's (a day)
 //	SESSION_STRATEGY       database (default) or jwt
 //	SESSION_MAX_AGE        seconds, default Auth.js's (30 days)
 //	SESSION_UPDATE_AGE     seconds, default Auth.js's (a day)
@@ -121,6 +126,34 @@ const maxAge = seconds("SESSION_MAX_AGE");
 const updateAge = seconds("SESSION_UPDATE_AGE");
 const checks = (env.OIDC_CHECKS ?? "pkce,state,nonce").split(",").map((s) => s.trim()).filter(Boolean);
 
+// outboxTransport is a nodemailer transport (an object with send) that
+// appends each message to a file as a JSON line: the recipient, the subject
+// and the link (the second line of Auth.js's text body).
+async function outboxTransport(file) {
+  const { appendFileSync } = await import("node:fs");
+  return {
+    name: "outbox",
+    version: "1",
+    send(mail, callback) {
+      const { to, subject, text } = mail.data;
+      const envelope = mail.message.getEnvelope();
+      appendFileSync(file, JSON.stringify({ to: envelope.to, subject, url: text.split("\n")[1] }) + "\n");
+      callback(null, { envelope, messageId: `<${Date.now()}@outbox>`, accepted: envelope.to, rejected: [], pending: [] });
+    },
+  };
+}
+
+const emailProviders = [];
+if (env.EMAIL_OUTBOX) {
+  const { default: Email } = await import("@auth/core/providers/email");
+  const emailMaxAge = seconds("EMAIL_MAX_AGE");
+  emailProviders.push(Email({
+    server: await outboxTransport(env.EMAIL_OUTBOX),
+    from: "Auth.js <no-reply@app.test>",
+    ...(emailMaxAge ? { maxAge: emailMaxAge } : {}),
+  }));
+}
+
 /** @type {import("@auth/express").ExpressAuthConfig} */
 const authConfig = {
   basePath: "/api/auth",
@@ -138,6 +171,7 @@ const authConfig = {
       clientSecret: required("OIDC_CLIENT_SECRET"),
       checks,
     },
+    ...emailProviders,
   ],
 };
 
