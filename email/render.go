@@ -236,9 +236,8 @@ func expiryLine(r providers.VerificationRequest) string {
 
 // messageHTML follows the layout of Auth.js's message and the colours of
 // the built-in pages. The light colours are inline, as every mail client
-// reads them; clients that follow prefers-color-scheme (Apple Mail,
-// Outlook, Thunderbird, ...) switch to the pages' dark colours through the
-// classes. The button keeps the accent colour in both, with a label colour
+// reads them; clients that follow prefers-color-scheme (such as Apple
+// Mail) switch to the pages' dark colours through the classes. The button keeps the accent colour in both, with a label colour
 // chosen to be readable on it.
 var messageHTML = template.Must(template.New("message").Parse(`<!DOCTYPE html>
 <html lang="en">
