@@ -2,9 +2,10 @@
 //
 // New builds an Auth from a Config; Mount serves the Auth.js REST endpoints
 // (/api/auth/csrf, /providers, /session, /signin, /callback, /signout,
-// /error, /verify-request) with Auth.js's request and response shapes,
-// cookies and CSRF rules, so next-auth/react and @sidebase/nuxt-auth clients
-// talk to it unchanged. Sessions are encrypted JWTs that are wire-compatible
+// /error, /verify-request, and /webauthn-options with a passkey provider)
+// with Auth.js's request and response shapes, cookies and CSRF rules, so
+// next-auth/react, next-auth/webauthn and @sidebase/nuxt-auth clients talk
+// to it unchanged. Sessions are encrypted JWTs that are wire-compatible
 // with Auth.js v5 (the default) and NextAuth.js v4 (Config.Mode = ModeV4):
 // a Next.js or Nuxt front end sharing the secret reads ginauth's sessions and
 // ginauth reads theirs. With an Adapter (the stores under adapters/: SQLite,
