@@ -54,6 +54,16 @@
 //	              EMAIL_SERVER's host is localhost or a loopback address,
 //	              and with smtps://
 //
+// Sign-in with a passkey is on in the v5 dialect whenever browsers allow
+// passkeys on AUTH_URL: an https origin, or http://localhost (the default).
+// The relying party id is AUTH_URL's hostname ("localhost" by default):
+// a passkey made for it signs in there only, so keep AUTH_URL's host stable.
+// http://127.0.0.1 does not work (an IP address is not a relying party
+// id); neither does AUTH_MODE=v4 (NextAuth.js v4 has no passkeys). The
+// sign-in page's passkey form creates an account with a passkey for an
+// address that has none, and signs in with a saved passkey when the
+// address is left empty. Passkeys live in the store beside the users.
+//
 // Without EMAIL_SERVER, and only while AUTH_URL is a loopback origin (the
 // default http://localhost:$PORT), the example prints each sign-in link in
 // the terminal instead of sending it, and says so at start with a warning:
@@ -191,6 +201,7 @@ type settings struct {
 	Store    authjs.Adapter
 	Logger   *slog.Logger
 	Email    emailSetup           // how sign-in links are sent; none when its Sender is nil
+	Passkeys bool                 // offer passkey sign-in (v5 only)
 	Extra    []providers.Provider // providers beside the password form and the email link
 	Throttle ginauth.Throttle     // limits on sign-in links; ginauth's defaults when zero
 	LogoURL  string               // the brand's logo; the example's own, under URL, when empty
@@ -211,8 +222,8 @@ func parseStrategy(s string) (ginauth.Strategy, error) {
 }
 
 // newAuth configures ginauth for the example: the demo accounts' password
-// form, the email link, then the extra providers, with users and accounts
-// in the store.
+// form, the email link, passkeys, then the extra providers, with users,
+// accounts and passkeys in the store.
 func newAuth(ctx context.Context, s settings) (*ginauth.Auth, *demo, error) {
 	d, err := seedDemo(ctx, s.Store)
 	if err != nil {
@@ -236,6 +247,13 @@ func newAuth(ctx context.Context, s settings) (*ginauth.Auth, *demo, error) {
 		if s.Email.Development {
 			hint += " Email sign-in links are printed in the server's terminal."
 		}
+	}
+	if s.Passkeys {
+		// The relying party is the configured URL; passkeys need a
+		// discoverable credential and user verification, and sign-ups
+		// with a new address are allowed.
+		ps = append(ps, providers.Passkey(providers.PasskeyConfig{}))
+		hint += " Passkey: enter a new address to create an account with a passkey, or leave it empty to use yours."
 	}
 	auth, err := ginauth.New(ginauth.Config{
 		Secret:    s.Secret,
@@ -363,6 +381,9 @@ func run(dataDir string, logger *slog.Logger) error {
 		return err
 	}
 	logEmail(logger, s.Email)
+	pk := passkeysFor(s.Mode, s.URL)
+	s.Passkeys = pk.On
+	logPasskeys(logger, pk)
 	openCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	store, err := openStore(openCtx, os.Getenv, dataDir)
 	cancel()
