@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -192,8 +193,8 @@ func (b *browser) me() map[string]any {
 }
 
 // TestExamplePasskey signs up with a passkey on the example's defaults
-// (SQLite, http://localhost:PORT), and signs in with the passkey without a
-// username in another browser.
+// (SQLite, http://localhost:PORT), signs out, signs in with the passkey
+// without a username, and removes it with the server API.
 func TestExamplePasskey(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	for _, strategy := range []ginauth.Strategy{ginauth.StrategyJWT, ginauth.StrategyDatabase} {
@@ -236,6 +237,10 @@ func examplePasskey(t *testing.T, strategy ginauth.Strategy) {
 		t.Fatalf("/api/me after the sign-up: %v", me)
 	}
 	carol, _ := me["id"].(string)
+	keys, err := app.auth.Passkeys(t.Context(), carol)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("Passkeys of the new user: %v, %v", keys, err)
+	}
 	if n := len(phone.Credentials()); n != 1 || phone.Credentials()[0].RPID != "localhost" {
 		t.Fatalf("the authenticator holds %d passkeys (rp id %v), want one for localhost", n, phone.Credentials())
 	}
@@ -258,6 +263,25 @@ func examplePasskey(t *testing.T, strategy ginauth.Strategy) {
 		t.Errorf("the passkey user got the role %q", app.d.roles[carol])
 	}
 
+	// Only its owner's ID removes it.
+	alice := app.d.byLogin["alice"].user.ID
+	if err := app.auth.DeletePasskey(t.Context(), alice, keys[0].CredentialID); !errors.Is(err, ginauth.ErrPasskeyNotFound) {
+		t.Errorf("DeletePasskey with another user's ID: %v, want ErrPasskeyNotFound", err)
+	}
+	// Removed with the server API, the passkey signs in no more.
+	if err := app.auth.DeletePasskey(t.Context(), carol, keys[0].CredentialID); err != nil {
+		t.Fatalf("DeletePasskey: %v", err)
+	}
+	if keys, err := app.auth.Passkeys(t.Context(), carol); err != nil || len(keys) != 0 {
+		t.Errorf("Passkeys after DeletePasskey: %v, %v", keys, err)
+	}
+	third := app.newBrowser(t, phone)
+	if _, next := third.signIn(""); !strings.HasPrefix(next, app.url+"/api/auth/error?error=") {
+		t.Errorf("sign-in with a deleted passkey answered %s, want the error page", next)
+	}
+	if third.me() != nil {
+		t.Error("a deleted passkey signed in")
+	}
 }
 
 // TestExampleWithoutPasskeys: with passkeys off the sign-in page carries no
