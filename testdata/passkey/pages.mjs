@@ -36,6 +36,8 @@
 //	same-challenge a second, freshly signed assertion for a challenge that
 //	               already signed someone in (Auth.js accepts it: its only
 //	               replay defence is the counter, which goes up here)
+//	user-handle    the sign-in button's callback with the assertion's user
+//	               handle changed to another (it is not signed)
 //	expired        the sign-in button's callback sent after the server's
 //	               clock moved past the challenge's lifetime (15 minutes)
 //
@@ -268,7 +270,20 @@ try {
   await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: before.credentialId });
   await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...before, signCount: before.signCount + 10 } });
 
-  // 8. expired: the button's callback waits until the server's clock has
+  // 8. user-handle: the button's callback with another user handle (the
+  // handle is not signed, so only the server's record of it can tell).
+  step = 'user-handle';
+  await page.route(`${app}/api/auth/callback/passkey*`, async (route) => {
+    const form = new URLSearchParams(route.request().postData() ?? '');
+    const data = JSON.parse(form.get('data'));
+    data.response.userHandle = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
+    form.set('data', JSON.stringify(data));
+    await route.continue({ postData: form.toString() });
+  }, { times: 1 });
+  await signInWithButton('user-handle');
+  await refused('user-handle');
+
+  // 9. expired: the button's callback waits until the server's clock has
   // moved 16 minutes on.
   step = 'expired';
   await page.route(`${app}/api/auth/callback/passkey*`, async (route) => {
@@ -279,7 +294,7 @@ try {
   await signInWithButton('expired');
   await refused('expired', { advancedSeconds: 960 });
 
-  // 9. other-site: the passkey's own key, credential id and user handle,
+  // 10. other-site: the passkey's own key, credential id and user handle,
   // used by another site (other.localhost, as a phishing page would have
   // it signed): the server knows the credential, but the assertion is for
   // another rp id and origin.
@@ -301,7 +316,7 @@ try {
   await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: mine.credentialId });
   await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...mine, signCount: mine.signCount + 20 } });
 
-  // 10. other-site-credential: a passkey made on the other site (its own
+  // 11. other-site-credential: a passkey made on the other site (its own
   // key and credential id, unknown to the server) signs the server's
   // challenge there.
   step = 'other-site-credential';
@@ -328,7 +343,7 @@ try {
   await page.goto(sent.url ?? `${app}/`);
   await refused('other-site-credential', sent);
 
-  // 11. After all that, the passkey still signs in.
+  // 12. After all that, the passkey still signs in.
   await signInWithButton('sign in again');
   expect(new URL(page.url()).pathname === protectedPath, `the last sign-in led to ${page.url()}`);
   await shot('signed-in-again');
