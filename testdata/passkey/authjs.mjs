@@ -52,6 +52,8 @@ if (strategy !== "database" && strategy !== "jwt") fail(`SESSION_STRATEGY: want 
 const storage = createStorage(); // unstorage's memory driver
 const adapter = UnstorageAdapter(storage);
 
+let warnedExperimental = false;
+
 /** @type {import("@auth/express").ExpressAuthConfig} */
 const authConfig = {
   basePath: "/api/auth",
@@ -61,6 +63,15 @@ const authConfig = {
   session: { strategy },
   providers: [Passkey],
   experimental: { enableWebAuthn: true },
+  // Auth.js warns on every request that WebAuthn is experimental: once is
+  // enough.
+  logger: {
+    warn(code) {
+      if (code === "experimental-webauthn" && warnedExperimental) return;
+      warnedExperimental ||= code === "experimental-webauthn";
+      console.warn(`[auth][warn] ${code}`);
+    },
+  },
 };
 
 const app = express();
