@@ -630,29 +630,3 @@ func checkSecondAssertion(t *testing.T, tr passkeyTranscript, email string, sing
 			cb.Status, jsonOf(cb.Body), jsonOf(cb.SetCookies), after)
 	}
 }
-
-// TestPasskeyClientAuthJS runs Auth.js's passkey client (next-auth/webauthn
-// in Chromium with a virtual authenticator) against a real Auth.js
-// application (@auth/core with the Passkey provider): the reference the
-// same flow against ginauth is held to. Screenshots of the client page go
-// to testdata/artifacts/passkey-client/authjs.
-func TestPasskeyClientAuthJS(t *testing.T) {
-	node, chromium := passkeyTools(t)
-	const email = "ada@example.com"
-	ln, origin := localhostListener(t)
-	app := startAuthJSPasskey(t, node, ln, origin)
-	tr := runPasskeyFlow(t, node, chromium, origin, passkeyArtifacts(t, filepath.Join("passkey-client", "authjs")))
-	checkPasskeyFlow(t, tr, email)
-	// Auth.js's own marks: the session is a database one (a UUID token),
-	// the challenge cookie a JWE, and the options set Auth.js's CSRF and
-	// callback-URL cookies on the way.
-	reg := tr.step(t, "register")
-	if c, _ := reg.request(t, "POST", "/api/auth/callback/passkey").setCookie("authjs.session-token"); c.Value != "<uuid>" {
-		t.Errorf("Auth.js's session token is %s, want a UUID", c.Value)
-	}
-	if c, _ := reg.request(t, "GET", "/api/auth/webauthn-options/passkey").setCookie("authjs.challenge"); c.Value != "<jwe>" {
-		t.Errorf("Auth.js's challenge cookie is %s, want a JWE", c.Value)
-	}
-	checkSecondAssertion(t, tr, email, false)
-	checkPasskeyRecords(t, app.records(t), email, tr.step(t, "same-challenge-second").Credentials[0].SignCount)
-}
