@@ -74,7 +74,7 @@ func (h *Handler) errorPage(r *request) {
 		status, data.Title, data.Message = http.StatusForbidden, "Unable to sign in",
 			"The sign-in link is no longer valid. It may have been used already, or it may have expired."
 		data.SignInURL = r.site.Base() + "/signin"
-	case "WebAuthnVerificationError":
+	case dialect.CodeWebAuthnVerification:
 		// Auth.js answers it with its default error page, status 200.
 		data.Title, data.Message = "Unable to sign in",
 			"The passkey could not be verified. Try again, or use another passkey or sign-in method."

@@ -17,7 +17,7 @@ var signInMessages = map[string]string{
 	"EmailCreateAccount":           "Your account could not be created. Try another method.",
 	dialect.CodeCallback:           "Sign-in could not be completed. Try again, or use another account.",
 	dialect.CodeOAuthNotLinked:     "This email is already linked to another sign-in method. Use the method you used before.",
-	"AccountNotLinked":             "This passkey or email address belongs to another account. Sign in the way you did before.",
+	dialect.CodeAccountNotLinked:   "This passkey or email address belongs to another account. Sign in the way you did before.",
 	dialect.CodeEmailSignin:        "The sign-in email could not be sent.",
 	dialect.CodeCredentialsSignin:  "Sign-in failed. Check that the details you entered are correct.",
 	dialect.CodeSessionRequired:    "Please sign in to see this page.",
