@@ -20,6 +20,9 @@ type stateKey struct{}
 // handler and the goroutines it hands copies to.
 type state struct {
 	auth *Auth
+	// c is the request's own context, the only one that may write the
+	// response's headers (copies handed to goroutines may not).
+	c *gin.Context
 
 	readOnce sync.Once
 	loaded   *session.Loaded // nil without a session; its claims are read-only
@@ -38,7 +41,7 @@ func (a *Auth) state(c *gin.Context) *state {
 			return s
 		}
 	}
-	s := &state{auth: a}
+	s := &state{auth: a, c: c}
 	c.Set(stateKey{}, s)
 	return s
 }
@@ -67,8 +70,45 @@ func (s *state) read(c *gin.Context) (*session.Loaded, error) {
 		if s.err != nil {
 			a.logger.ErrorContext(c.Request.Context(), "ginauth: reading the session", telemetry.Event(telemetry.EventSessionReadFailed), "error", s.err.Error())
 		}
+		if s.loaded != nil && c == s.c {
+			a.renew(c, s.loaded)
+		}
 	})
 	return s.loaded, s.err
+}
+
+// renew sets the session cookie again, with a later expiry, when the
+// session read from it is due for renewal (SessionConfig.UpdateAge), as
+// Auth.js's middleware does, so that a server-rendered application keeps
+// its active users signed in without calling /api/auth/session. A read-only
+// Auth never writes cookies, a Bearer token is not a cookie to renew, and
+// a response already started cannot take one. A session not due costs no
+// allocation.
+func (a *Auth) renew(c *gin.Context, l *session.Loaded) {
+	if l.Variant == nil || a.readOnly() || c.Writer.Written() {
+		return
+	}
+	ctx := c.Request.Context()
+	value, expires, ok, err := session.Renew(ctx, l.Variant, l)
+	if err != nil {
+		a.logger.ErrorContext(ctx, "ginauth: renewing the session", "error", err.Error())
+		return
+	}
+	if !ok {
+		return
+	}
+	cks, err := a.carrier.Set(c, l.Variant, value, expires)
+	if err != nil {
+		a.logger.ErrorContext(ctx, "ginauth: storing the renewed session", "error", err.Error())
+		return
+	}
+	h := c.Writer.Header()
+	for _, ck := range cks {
+		h.Add("Set-Cookie", ck.String(l.Variant.Attrs))
+	}
+	// A response that sets a session cookie must not be shared by caches;
+	// a handler may still set its own Cache-Control.
+	h.Set("Cache-Control", "private, no-cache, no-store")
 }
 
 // readVariants returns the cookie variants a request's session may use:

@@ -298,10 +298,25 @@ type SessionConfig struct {
 	// MaxAge is how long a session lives after its last refresh;
 	// DefaultSessionMaxAge when zero, at least a second.
 	MaxAge time.Duration
-	// UpdateAge is how often at most a database session's expiry is
-	// written back when GET /api/auth/session extends it;
-	// DefaultSessionUpdateAge when zero. It must not exceed MaxAge.
+	// UpdateAge is how old a session must be before RequireAuth and
+	// Middleware renew it: a JWT older than UpdateAge is re-issued (same
+	// claims, without running the JWT callback) and a database session's
+	// expiry is written back, and the session cookie is set again with the
+	// new expiry, so that users of a server-rendered application stay
+	// signed in while they are active. It is also how often at most GET
+	// /api/auth/session writes a database session's expiry back.
+	// DefaultSessionUpdateAge when zero; it must not exceed MaxAge.
 	UpdateAge time.Duration
+	// AbsoluteMaxAge, when positive, is the longest a session lives after
+	// its first sign-in, however active it is: no renewal (GET
+	// /api/auth/session, RequireAuth, Middleware) extends it past that, and
+	// every read refuses a session past it, so a stolen session cannot be
+	// kept alive forever. Zero means no such limit, as in Auth.js. A JWT
+	// keeps its start in the "auth_time" claim (a token without one counts
+	// from its "iat"); a database session keeps it in its token, and one
+	// without it (started by an Auth.js application sharing the database,
+	// or before the limit was set) is no longer extended by ginauth.
+	AbsoluteMaxAge time.Duration
 	// Store keeps the session's value (the JWT, or the database session's
 	// token) in the browser by other means than ginauth's own cookie, such
 	// as the gin-contrib/sessions bridge in package ginsessions. nil keeps
@@ -515,6 +530,9 @@ func New(cfg Config) (*Auth, error) {
 	if cfg.Session.UpdateAge < 0 || cfg.Session.UpdateAge > cfg.Session.MaxAge {
 		return nil, fmt.Errorf("%w: Session.UpdateAge must be between 0 and Session.MaxAge", ErrConfig)
 	}
+	if cfg.Session.AbsoluteMaxAge != 0 && cfg.Session.AbsoluteMaxAge < time.Second {
+		return nil, fmt.Errorf("%w: Session.AbsoluteMaxAge must be zero or at least a second", ErrConfig)
+	}
 	switch cfg.Session.Strategy {
 	case StrategyDefault:
 		cfg.Session.Strategy = StrategyJWT
@@ -633,11 +651,12 @@ func (a *Auth) variant(secrets []string, secure bool) (*session.Variant, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	var store session.Store = &session.JWT{Codec: codec, MaxAge: cfg.Session.MaxAge, Now: cfg.Now, Tel: a.tel}
+	var store session.Store = &session.JWT{Codec: codec, MaxAge: cfg.Session.MaxAge, UpdateAge: cfg.Session.UpdateAge,
+		Absolute: cfg.Session.AbsoluteMaxAge, Now: cfg.Now, Tel: a.tel}
 	if cfg.Session.Strategy == StrategyDatabase {
 		nullable, _ := cfg.Adapter.(authjs.NullUserFields)
-		store = &session.Database{Adapter: cfg.Adapter, MaxAge: cfg.Session.MaxAge, UpdateAge: cfg.Session.UpdateAge, Now: cfg.Now,
-			Nulls: nullable != nil && nullable.UserFieldsNullable()}
+		store = &session.Database{Adapter: cfg.Adapter, MaxAge: cfg.Session.MaxAge, UpdateAge: cfg.Session.UpdateAge,
+			Absolute: cfg.Session.AbsoluteMaxAge, Now: cfg.Now, Nulls: nullable != nil && nullable.UserFieldsNullable()}
 	}
 	return &session.Variant{
 		Names:  names,
@@ -733,7 +752,10 @@ func (a *Auth) Handlers() handlers.Endpoints {
 // Token, SessionToken), without serving any endpoint. Attach it to the
 // engine or to the groups whose handlers read the session; RequireAuth does
 // the same for the routes it guards. Reading is lazy: a request whose
-// handlers never ask for the session pays nothing for it.
+// handlers never ask for the session pays nothing for it. A session read
+// through it is renewed as RequireAuth renews it (see
+// SessionConfig.UpdateAge), when the handler reads it before writing the
+// response.
 //
 // Used alone, it serves an API that reads sessions made by another
 // application sharing the secret (a Next.js or Nuxt front end, another

@@ -108,6 +108,12 @@ func WithCheck(allow func(c *gin.Context, t authjs.Claims) bool) RequireOption {
 // {"message":"Service Unavailable"} and leaves the browser's session alone:
 // an outage is not a sign-out. It needs no other ginauth middleware on the
 // route.
+//
+// A session older than SessionConfig.UpdateAge is renewed on the way: the
+// response sets the session cookie again with a later expiry (a new JWT,
+// or the database session's extended expiry), so that users who only ever
+// load server-rendered pages stay signed in while active, up to
+// SessionConfig.AbsoluteMaxAge when one is set.
 func (a *Auth) RequireAuth(opts ...RequireOption) gin.HandlerFunc {
 	req := &requirement{
 		unauthStatus: http.StatusUnauthorized, unauthBody: defaultUnauthorizedBody,

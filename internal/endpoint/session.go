@@ -98,7 +98,14 @@ func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *
 			return nil
 		}
 	}
-	value, expires, err := r.v.Store.Issue(r.ctx, token, nil)
+	// Re-issue the token, keeping when the session started.
+	var value string
+	var expires time.Time
+	if j, ok := r.v.Store.(*session.JWT); ok {
+		value, expires, err = j.Reissue(token, l)
+	} else {
+		value, expires, err = r.v.Store.Issue(r.ctx, token, nil)
+	}
 	if err != nil {
 		h.log(r.ctx, telemetry.EventSessionWriteFailed, "issuing session", err)
 		r.clearSession()

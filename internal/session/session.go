@@ -51,6 +51,12 @@ type Loaded struct {
 	// Nulls: the user's empty fields are null in the session (a database
 	// session from a store whose absent fields are NULL).
 	Nulls bool
+	// Stored is the expiry the database keeps for the session (database
+	// strategy only); Expires may be earlier, at the absolute lifetime's end.
+	Stored time.Time
+	// Variant is the cookie variant whose value the session came from;
+	// nil for a session read from an "Authorization: Bearer" header.
+	Variant *Variant
 }
 
 // Session builds the default session, before any Session callback.
@@ -82,7 +88,12 @@ type Store interface {
 type JWT struct {
 	Codec  *jwe.Codec
 	MaxAge time.Duration
-	Now    func() time.Time
+	// UpdateAge is how old a token must be before Renew re-issues it.
+	UpdateAge time.Duration
+	// Absolute, when positive, is the longest a session lives after its
+	// first sign-in (the AuthTimeClaim), however often it is renewed.
+	Absolute time.Duration
+	Now      func() time.Time
 	// Tel counts cache lookups and refused tokens; nil counts nothing.
 	Tel *telemetry.T
 }
@@ -90,16 +101,56 @@ type JWT struct {
 // Database reports false.
 func (j *JWT) Database() bool { return false }
 
-// Issue encodes claims into a token valid for MaxAge.
+// Issue encodes claims into a token valid for MaxAge. With an absolute
+// lifetime, a token without an AuthTimeClaim starts now (claims gets one).
 func (j *JWT) Issue(_ context.Context, claims authjs.Claims, _ *authjs.User) (string, time.Time, error) {
-	v, err := j.Codec.Encode(claims, j.MaxAge)
+	now := j.Now()
+	if j.Absolute > 0 {
+		if claims == nil {
+			claims = authjs.Claims{}
+		}
+		if _, ok := claims.Time(AuthTimeClaim); !ok {
+			claims[AuthTimeClaim] = float64(now.Unix())
+		}
+	}
+	return j.encode(claims, now)
+}
+
+// Reissue encodes claims into a new token for the session from was read
+// as, keeping from's start: the absolute lifetime goes on from the first
+// sign-in, whatever claims (the JWT callback's answer) hold.
+func (j *JWT) Reissue(claims authjs.Claims, from *Loaded) (string, time.Time, error) {
+	if j.Absolute > 0 {
+		start, ok := Started(from.Claims)
+		if !ok {
+			return "", time.Time{}, fmt.Errorf("%w: the token has no start", ErrNoSession)
+		}
+		claims[AuthTimeClaim] = float64(start.Unix())
+	}
+	return j.encode(claims, j.Now())
+}
+
+// encode encodes claims valid for MaxAge, or until the absolute
+// lifetime ends when that is sooner.
+func (j *JWT) encode(claims authjs.Claims, now time.Time) (string, time.Time, error) {
+	maxAge := j.MaxAge
+	if j.Absolute > 0 {
+		start, _ := claims.Time(AuthTimeClaim)
+		left := start.Add(j.Absolute).Sub(now).Truncate(time.Second)
+		if left < time.Second {
+			return "", time.Time{}, fmt.Errorf("%w: past its absolute lifetime", ErrNoSession)
+		}
+		maxAge = min(maxAge, left)
+	}
+	v, err := j.Codec.Encode(claims, maxAge)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	return v, j.Now().Add(j.MaxAge), nil
+	return v, now.Add(maxAge), nil
 }
 
-// Load decodes and validates a token.
+// Load decodes and validates a token, and refuses one past its absolute
+// lifetime.
 func (j *JWT) Load(ctx context.Context, value string) (*Loaded, error) {
 	claims, lookup, err := j.Codec.DecodeLookup(value)
 	switch lookup {
@@ -113,6 +164,16 @@ func (j *JWT) Load(ctx context.Context, value string) (*Loaded, error) {
 		return nil, err
 	}
 	exp, _ := claims.Expires()
+	if j.Absolute > 0 {
+		start, ok := Started(claims)
+		end := start.Add(j.Absolute)
+		if !ok || !end.After(j.Now()) {
+			return nil, errEnded
+		}
+		if end.Before(exp) {
+			exp = end
+		}
+	}
 	return &Loaded{Value: value, Claims: claims, Expires: exp}, nil
 }
 
@@ -131,7 +192,12 @@ type Database struct {
 	// MaxAge is the session's lifetime after its last extension;
 	// UpdateAge how often at most it is extended (Auth.js's updateAge).
 	MaxAge, UpdateAge time.Duration
-	Now               func() time.Time
+	// Absolute, when positive, is the longest a session lives after it
+	// was created, however often it is extended. The creation time is
+	// part of the session token (see Issue); a session without one (made
+	// by an Auth.js application sharing the database) is never extended.
+	Absolute time.Duration
+	Now      func() time.Time
 	// Nulls: the adapter keeps absent user fields as NULL.
 	Nulls bool
 }
@@ -144,7 +210,14 @@ func (d *Database) Issue(ctx context.Context, _ authjs.Claims, user *authjs.User
 	if user == nil || user.ID == "" {
 		return "", time.Time{}, errors.New("session: a database session needs a stored user")
 	}
-	s := authjs.DatabaseSession{SessionToken: uuid.NewString(), UserID: user.ID, Expires: d.Now().Add(d.MaxAge)}
+	now := d.Now()
+	s := authjs.DatabaseSession{SessionToken: uuid.NewString(), UserID: user.ID, Expires: now.Add(d.MaxAge)}
+	if d.Absolute > 0 {
+		s.SessionToken = stamp(s.SessionToken, now)
+		if end := now.Add(d.Absolute); end.Before(s.Expires) {
+			s.Expires = end
+		}
+	}
 	if err := d.Adapter.CreateSession(ctx, s); err != nil {
 		return "", time.Time{}, fmt.Errorf("session: creating the session: %w", err)
 	}
@@ -156,6 +229,12 @@ func (d *Database) Issue(ctx context.Context, _ authjs.Claims, user *authjs.User
 func (d *Database) Load(ctx context.Context, value string) (*Loaded, error) {
 	if value == "" || len(value) > maxTokenLen {
 		return nil, ErrNoSession
+	}
+	end, stamped := time.Time{}, false
+	if d.Absolute > 0 {
+		if end, stamped = stampedEnd(value, d.Absolute); stamped && !end.After(d.Now()) {
+			return nil, errEnded // its row expires by itself: Extend never passes end
+		}
 	}
 	s, u, err := d.Adapter.GetSessionAndUser(ctx, value)
 	switch {
@@ -176,16 +255,21 @@ func (d *Database) Load(ctx context.Context, value string) (*Loaded, error) {
 			claims[k] = v
 		}
 	}
-	return &Loaded{Value: value, Claims: claims, User: u, Expires: s.Expires, Nulls: d.Nulls}, nil
+	expires := s.Expires
+	if stamped && end.Before(expires) {
+		expires = end
+		claims["exp"] = float64(end.Unix())
+	}
+	return &Loaded{Value: value, Claims: claims, User: u, Expires: expires, Stored: s.Expires, Nulls: d.Nulls}, nil
 }
 
-// Extend pushes the session's expiry to now + MaxAge when it was last
-// extended more than UpdateAge ago, as Auth.js does on /session, and returns
-// the cookie's new expiry (always now + MaxAge).
+// Extend pushes the session's expiry to now + MaxAge (or to the end of its
+// absolute lifetime, when sooner) when it was last extended more than
+// UpdateAge ago, as Auth.js does on /session, and returns the cookie's new
+// expiry.
 func (d *Database) Extend(ctx context.Context, l *Loaded) (time.Time, error) {
-	now := d.Now()
-	next := now.Add(d.MaxAge)
-	if !l.Expires.Add(-d.MaxAge).Add(d.UpdateAge).After(now) {
+	next, due := d.renewal(l, d.Now())
+	if due {
 		s := authjs.DatabaseSession{SessionToken: l.Value, UserID: l.User.ID, Expires: next}
 		if err := d.Adapter.UpdateSession(ctx, s); err != nil {
 			return time.Time{}, fmt.Errorf("session: extending the session: %w", err)
@@ -279,6 +363,7 @@ func read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l 
 		}
 		l, err := v.Store.Load(ctx, value)
 		if err == nil {
+			l.Variant = v
 			return l, true, nil
 		}
 		if !Invalid(err) {
