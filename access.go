@@ -91,7 +91,7 @@ func (a *Auth) renew(c *gin.Context, l *session.Loaded) {
 	ctx := c.Request.Context()
 	value, expires, ok, err := session.Renew(ctx, l.Variant, l)
 	if err != nil {
-		a.logger.ErrorContext(ctx, "ginauth: renewing the session", "error", err.Error())
+		a.logger.ErrorContext(ctx, "ginauth: renewing the session", telemetry.Event(telemetry.EventSessionWriteFailed), "error", err.Error())
 		return
 	}
 	if !ok {
@@ -99,7 +99,7 @@ func (a *Auth) renew(c *gin.Context, l *session.Loaded) {
 	}
 	cks, err := a.carrier.Set(c, l.Variant, value, expires)
 	if err != nil {
-		a.logger.ErrorContext(ctx, "ginauth: storing the renewed session", "error", err.Error())
+		a.logger.ErrorContext(ctx, "ginauth: storing the renewed session", telemetry.Event(telemetry.EventSessionWriteFailed), "error", err.Error())
 		return
 	}
 	h := c.Writer.Header()
