@@ -329,18 +329,6 @@ func newRouter(auth *ginauth.Auth, d *demo) *gin.Engine {
 	return r
 }
 
-// securityHeaders keeps the example's own pages out of frames and other
-// sites' referrers, and allows them nothing but their inline style. (The
-// built-in sign-in pages set their own.)
-func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	c.Next()
-}
-
 func render(c *gin.Context, status int, t *template.Template, data any) {
 	c.Status(status)
 	c.Header("Content-Type", "text/html; charset=utf-8")
