@@ -318,7 +318,14 @@ func newRouter(auth *ginauth.Auth, d *demo) *gin.Engine {
 	account := r.Group("/account", auth.RequireAuth(ginauth.RedirectToSignIn()))
 	account.GET("", func(c *gin.Context) {
 		s, _ := ginauth.Session(c)
-		render(c, http.StatusOK, accountPage, gin.H{"Session": s, "Base": auth.BasePath()})
+		// The user's passkeys, from the store (the Session callback
+		// put the stored user's id into the session).
+		id, _ := s.User.Extra["id"].(string)
+		keys, err := auth.Passkeys(c.Request.Context(), id)
+		if err != nil {
+			c.Error(err)
+		}
+		render(c, http.StatusOK, accountPage, gin.H{"Session": s, "Base": auth.BasePath(), "Passkeys": keys, "PasskeysFailed": err != nil})
 	})
 
 	admin := r.Group("/admin", auth.RequireAuth(ginauth.RedirectToSignIn(), ginauth.WithCheck(d.isAdmin)))

@@ -66,6 +66,13 @@ var accountPage = template.Must(template.Must(template.New("account").Parse(layo
 <p>Welcome, <strong id="user-name">{{.Session.User.Name}}</strong>.</p>
 <p>Email: {{.Session.User.Email}}</p>
 <p>Session expires {{.Session.Expires.Format "2006-01-02 15:04 MST"}}.</p>
+<h2>Passkeys</h2>
+{{if .PasskeysFailed}}<p>Your passkeys could not be listed right now.</p>
+{{else if .Passkeys}}<ul id="passkeys">{{range .Passkeys}}
+<li>{{if .Synced}}Synced passkey{{else}}Device-bound passkey{{end}}{{with .Transports}} ({{range $i, $t := .}}{{if $i}}, {{end}}{{$t}}{{end}}){{end}}</li>{{end}}
+</ul>
+{{else}}<p>No passkeys yet.</p>
+{{end}}
 <p><a href="{{.Base}}/signout?callbackUrl=%2F">Sign out</a></p>
 {{template "bottom"}}`))
 

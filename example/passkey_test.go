@@ -241,6 +241,9 @@ func examplePasskey(t *testing.T, strategy ginauth.Strategy) {
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("Passkeys of the new user: %v, %v", keys, err)
 	}
+	if _, page := b.get("/account"); !strings.Contains(page, `<ul id="passkeys">`) || strings.Count(page, "<li>") != 1 {
+		t.Errorf("the account page does not list the passkey:\n%s", page)
+	}
 	if n := len(phone.Credentials()); n != 1 || phone.Credentials()[0].RPID != "localhost" {
 		t.Fatalf("the authenticator holds %d passkeys (rp id %v), want one for localhost", n, phone.Credentials())
 	}
@@ -274,6 +277,9 @@ func examplePasskey(t *testing.T, strategy ginauth.Strategy) {
 	}
 	if keys, err := app.auth.Passkeys(t.Context(), carol); err != nil || len(keys) != 0 {
 		t.Errorf("Passkeys after DeletePasskey: %v, %v", keys, err)
+	}
+	if _, page := b.get("/account"); !strings.Contains(page, "No passkeys yet.") {
+		t.Errorf("the account page after DeletePasskey:\n%s", page)
 	}
 	third := app.newBrowser(t, phone)
 	if _, next := third.signIn(""); !strings.HasPrefix(next, app.url+"/api/auth/error?error=") {
