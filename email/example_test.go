@@ -94,3 +94,40 @@ func ExampleLog() {
 	// http://localhost:8080/api/auth/callback/email?token=3f2a&email=dev%40example.com
 	// <nil>
 }
+
+// Render on an SMTP sender words the message your own way; SMTP still
+// delivers it. Here the default message is kept and its subject and text
+// are replaced.
+func ExampleSMTP_render() {
+	sender, err := email.NewSMTP("smtps://mailer:secret@smtp.example.com", "Acme <no-reply@acme.example>")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sender.Render = func(r providers.VerificationRequest) (email.Message, error) {
+		m, err := email.Render(r) // the HTML part in the pages' style
+		if err != nil {
+			return email.Message{}, err
+		}
+		m.Subject = "Your Acme sign-in link"
+		// The link alone on its own line, exactly as it is.
+		m.Text = "Hello,\n\nOpen this link to sign in to Acme:\n" + r.URL + "\n\nIt works once, until " +
+			r.Expires.UTC().Format("15:04 MST") + ".\n"
+		return m, nil
+	}
+	m, err := sender.Render(providers.VerificationRequest{
+		Identifier: "user@example.com",
+		URL:        "https://app.example.com/api/auth/callback/email?token=3f2a&email=user%40example.com",
+		Expires:    time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC),
+	})
+	fmt.Println(m.Subject, err)
+	fmt.Print(m.Text)
+	// Output:
+	// Your Acme sign-in link <nil>
+	// Hello,
+	//
+	// Open this link to sign in to Acme:
+	// https://app.example.com/api/auth/callback/email?token=3f2a&email=user%40example.com
+	//
+	// It works once, until 12:00 UTC.
+}

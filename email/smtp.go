@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
 	gosmtp "github.com/wneessen/go-mail/smtp"
@@ -138,6 +140,14 @@ type SMTP struct {
 	// DefaultSendTimeout when zero. A deadline of the context that is
 	// sooner wins.
 	SendTimeout time.Duration
+	// Render builds the message instead of the package's [Render], to word
+	// or style it your own way while SMTP delivers it. The Subject must be
+	// one line of printable text and Text must not be empty (the link on
+	// its own line, for clients that show no HTML); an empty HTML sends a
+	// text-only message. Keep r.URL exactly as it is: it carries the token.
+	// A message that breaks these rules is refused with ErrConfig before
+	// connecting; Render's own errors are returned as they are.
+	Render func(r providers.VerificationRequest) (Message, error)
 }
 
 // NewSMTP returns an SMTP sender for the server at serverURL, in the form
@@ -370,8 +380,15 @@ func (s SMTP) SendVerificationRequest(ctx context.Context, r providers.Verificat
 	if err := ValidateAddress(r.Identifier); err != nil {
 		return err
 	}
-	msg, err := Render(r)
+	render := Render
+	if s.Render != nil {
+		render = s.Render
+	}
+	msg, err := render(r)
 	if err != nil {
+		return err
+	}
+	if err := msg.check(); err != nil {
 		return err
 	}
 	m, err := s.compose(r, msg)
@@ -407,8 +424,26 @@ func (s SMTP) compose(r providers.VerificationRequest, msg Message) (*gomail.Msg
 	// RFC 3834: an automatic message, not to be answered by auto-responders.
 	m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	m.SetBodyString(gomail.TypeTextPlain, msg.Text)
-	m.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
+	if msg.HTML != "" {
+		m.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
+	}
 	return m, nil
+}
+
+// check refuses a message SMTP cannot send as it is: a subject that is
+// empty, not valid UTF-8, or holds a line break or another control
+// character (which could start a header of its own), or an empty text
+// body.
+func (m Message) check() error {
+	switch {
+	case strings.TrimSpace(m.Subject) == "":
+		return fmt.Errorf("%w: the message has no subject", ErrConfig)
+	case !utf8.ValidString(m.Subject) || strings.IndexFunc(m.Subject, unicode.IsControl) >= 0:
+		return fmt.Errorf("%w: the message's subject must be one line of printable text", ErrConfig)
+	case strings.TrimSpace(m.Text) == "":
+		return fmt.Errorf("%w: the message has no text body", ErrConfig)
+	}
+	return nil
 }
 
 // messageID returns a random Message-ID on the sender's domain, so that the
