@@ -354,7 +354,12 @@ func (l *load) signIn() {
 // joined), so such a form fails with MissingCSRF and the client starts
 // again, as it would with Auth.js.
 func (l *load) staleCSRF(a answer, before bool) bool {
-	if !before || !l.rotated.Load() || a.status != http.StatusFound || !strings.HasSuffix(a.header.Get("Location"), "error=MissingCSRF") {
+	// A form answer redirects; a JSON one names the same URL.
+	var b struct{ URL string }
+	json.Unmarshal(a.body, &b)
+	missing := a.status == http.StatusFound && strings.HasSuffix(a.header.Get("Location"), "error=MissingCSRF") ||
+		a.status == http.StatusOK && strings.HasSuffix(b.URL, "error=MissingCSRF")
+	if !before || !l.rotated.Load() || !missing {
 		return false
 	}
 	l.st.record("stale-csrf", a.status, true, "")
