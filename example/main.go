@@ -25,6 +25,12 @@
 //	                       proxies in front of the example, whose
 //	                       X-Forwarded-For names the client (default: none;
 //	                       the client is the connection's peer)
+//	METRICS_ADDR           host:port, such as 127.0.0.1:9464: serve ginauth's
+//	                       metrics (sign-ins, session reads, cache, refused
+//	                       tokens, throttling, provider latency) and the Go
+//	                       runtime's in the Prometheus format at /metrics on
+//	                       a listener of its own, never on PORT (default: off).
+//	                       Keep it on loopback or a private network.
 //
 // Sign-in with an OpenID Connect provider is added when these are set, with
 // the redirect URI $AUTH_URL/api/auth/callback/oidc registered at the provider:
@@ -91,6 +97,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ginauth/ginauth"
@@ -206,6 +213,7 @@ type settings struct {
 	Throttle ginauth.Throttle     // limits on sign-in links; ginauth's defaults when zero
 	LogoURL  string               // the brand's logo; the example's own, under URL, when empty
 	Now      func() time.Time     // the clock; time.Now when nil
+	Metrics  metric.MeterProvider // receives ginauth's metrics; the global provider when nil
 }
 
 // parseStrategy reads AUTH_SESSION_STRATEGY.
@@ -281,6 +289,9 @@ func newAuth(ctx context.Context, s settings) (*ginauth.Auth, *demo, error) {
 		SignInHint: hint,
 		Logger:     s.Logger,
 		Now:        s.Now,
+
+		// Metrics for METRICS_ADDR's Prometheus endpoint.
+		MeterProvider: s.Metrics,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -388,6 +399,24 @@ func run(dataDir string, logger *slog.Logger) error {
 	defer store.Close()
 	s.Store = store.Adapter
 	s.Extra = oauthProviders(os.Getenv)
+	if addr := os.Getenv("METRICS_ADDR"); addr != "" {
+		met, err := newMetrics(addr)
+		if err != nil {
+			return err
+		}
+		s.Metrics = met.Provider
+		go func() {
+			if err := met.Serve(); err != nil {
+				logger.Error("metrics server stopped", "err", err)
+			}
+		}()
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			met.Shutdown(ctx)
+		}()
+		logger.Info("metrics served", "url", "http://"+met.Addr()+"/metrics")
+	}
 	for _, p := range s.Extra {
 		info := p.Info()
 		logger.Info("sign-in provider", "id", info.ID, "name", info.Name, "redirect_uri", s.URL+"/api/auth/callback/"+info.ID)
