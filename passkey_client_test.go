@@ -275,6 +275,9 @@ type passkeyCookie struct {
 // runPasskeyFlow runs flow.mjs against origin and returns its transcript.
 func runPasskeyFlow(t *testing.T, node, chromium, origin, artifacts string) passkeyTranscript {
 	t.Helper()
+	if err := os.RemoveAll(artifacts); err != nil { // no screenshot of an earlier run stays
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "flow.mjs", "--app", origin, "--chromium", chromium, "--artifacts", artifacts)

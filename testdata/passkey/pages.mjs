@@ -11,7 +11,10 @@
 //	                  one to the sign-in page (default /account); it must
 //	                  show the signed-in address
 //	--clock PATH      POST PATH?advance=SECONDS moves the server's clock on
-//	                  (a test server's hook; default /__test/clock)
+//	                  (a test server's hook; default /__test/clock); "none"
+//	                  for a server without one: the expired attack is left out
+//	--whoami PATH     a JSON route read with the browser's cookies once signed
+//	                  in at the end, its answer kept in the summary as whoami
 //	--artifacts DIR   where the screenshots go (default
 //	                  testdata/artifacts/browser-passkey)
 //	--chromium PATH   the browser (env CHROMIUM_PATH; default /usr/bin/chromium)
@@ -55,6 +58,7 @@ const { values: flags } = parseArgs({
     email: { type: 'string' },
     protected: { type: 'string' },
     clock: { type: 'string' },
+    whoami: { type: 'string' },
     artifacts: { type: 'string' },
     chromium: { type: 'string' },
   },
@@ -285,14 +289,16 @@ try {
 
   // 9. expired: the button's callback waits until the server's clock has
   // moved 16 minutes on.
-  step = 'expired';
-  await page.route(`${app}/api/auth/callback/passkey*`, async (route) => {
-    const r = await fetch(`${app}${clockPath}?advance=960`, { method: 'POST' });
-    expect(r.ok, `${clockPath}: ${r.status}`);
-    await route.continue();
-  }, { times: 1 });
-  await signInWithButton('expired');
-  await refused('expired', { advancedSeconds: 960 });
+  if (clockPath !== 'none') {
+    step = 'expired';
+    await page.route(`${app}/api/auth/callback/passkey*`, async (route) => {
+      const r = await fetch(`${app}${clockPath}?advance=960`, { method: 'POST' });
+      expect(r.ok, `${clockPath}: ${r.status}`);
+      await route.continue();
+    }, { times: 1 });
+    await signInWithButton('expired');
+    await refused('expired', { advancedSeconds: 960 });
+  }
 
   // 10. other-site: the passkey's own key, credential id and user handle,
   // used by another site (other.localhost, as a phishing page would have
@@ -348,6 +354,7 @@ try {
   expect(new URL(page.url()).pathname === protectedPath, `the last sign-in led to ${page.url()}`);
   await shot('signed-in-again');
   summary.finalSession = await session();
+  if (flags.whoami) summary.whoami = await (await context.request.get(`${app}${flags.whoami}`)).json();
   const last = (await credentials(cdp, authenticatorId)).find((c) => c.rpId === 'localhost');
   summary.credential.signCountAtEnd = last.signCount;
 
