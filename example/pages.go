@@ -53,7 +53,8 @@ button{font:inherit;padding:.375rem .875rem;border:0;border-radius:.375rem;backg
 var homePage = template.Must(template.Must(template.New("home").Parse(layout)).Parse(`{{template "top"}}
 <h1>ginauth example</h1>
 {{if .SignedIn}}
-<p>Signed in as <strong>{{.Session.User.Name}}</strong> ({{.Session.User.Email}}).</p>
+{{if .Session.User.Name}}<p>Signed in as <strong>{{.Session.User.Name}}</strong> ({{.Session.User.Email}}).</p>
+{{else}}<p>Signed in as <strong>{{.Session.User.Email}}</strong>.</p>{{end}}
 <p><a href="{{.Base}}/signout?callbackUrl=%2F">Sign out</a></p>
 {{else}}
 <p>You are not signed in.</p>
@@ -63,7 +64,7 @@ var homePage = template.Must(template.Must(template.New("home").Parse(layout)).P
 
 var accountPage = template.Must(template.Must(template.New("account").Parse(layout)).Parse(`{{template "top"}}
 <h1>Your account</h1>
-<p>Welcome, <strong id="user-name">{{.Session.User.Name}}</strong>.</p>
+<p>Welcome, <strong id="user-name">{{if .Session.User.Name}}{{.Session.User.Name}}{{else}}{{.Session.User.Email}}{{end}}</strong>.</p>
 <p>Email: {{.Session.User.Email}}</p>
 <p>Session expires {{.Session.Expires.Format "2006-01-02 15:04 MST"}}.</p>
 <h2>Passkeys</h2>

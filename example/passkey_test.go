@@ -241,6 +241,13 @@ func examplePasskey(t *testing.T, strategy ginauth.Strategy) {
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("Passkeys of the new user: %v, %v", keys, err)
 	}
+	// A passkey user has an address but no name: the pages name them by it.
+	if _, page := b.get("/"); !strings.Contains(page, "Signed in as <strong>carol@example.org</strong>.") {
+		t.Errorf("the home page does not name the passkey user by address:\n%s", page)
+	}
+	if _, page := b.get("/account"); !strings.Contains(page, `<strong id="user-name">carol@example.org</strong>`) {
+		t.Errorf("the account page does not name the passkey user by address:\n%s", page)
+	}
 	if _, page := b.get("/account"); !strings.Contains(page, `<ul id="passkeys">`) || strings.Count(page, "<li>") != 1 {
 		t.Errorf("the account page does not list the passkey:\n%s", page)
 	}
