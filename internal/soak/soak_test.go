@@ -507,8 +507,16 @@ func (l *load) guess() {
 type sample struct {
 	at         time.Duration
 	rssKiB     int64
+	heapKiB    int64 // the Go heap in use
 	goroutines int
 	requests   int64
+}
+
+// take samples the process now.
+func take(start time.Time, requests int64) sample {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return sample{at: time.Since(start), rssKiB: rssKiB(), heapKiB: int64(m.HeapInuse >> 10), goroutines: runtime.NumGoroutine(), requests: requests}
 }
 
 func rssKiB() int64 {
@@ -551,8 +559,8 @@ func TestSoak(t *testing.T) {
 	}
 
 	runtime.GC()
-	base := sample{rssKiB: rssKiB(), goroutines: runtime.NumGoroutine()}
 	start := time.Now()
+	base := take(start, 0)
 	deadline := start.Add(dur)
 	var wg sync.WaitGroup
 	for _, w := range []struct {
@@ -595,7 +603,7 @@ loop:
 			l.rotated.Store(true)
 			t.Logf("%5.1fs: secret rotated", time.Since(start).Seconds())
 		case <-tick.C:
-			samples = append(samples, sample{at: time.Since(start), rssKiB: rssKiB(), goroutines: runtime.NumGoroutine(), requests: l.st.total.Load()})
+			samples = append(samples, take(start, l.st.total.Load()))
 		case <-done:
 			break loop
 		}
@@ -620,7 +628,7 @@ loop:
 	var after sample
 	for range 50 {
 		runtime.GC()
-		after = sample{at: time.Since(start), rssKiB: rssKiB(), goroutines: runtime.NumGoroutine(), requests: l.st.total.Load()}
+		after = take(start, l.st.total.Load())
 		if after.goroutines <= base.goroutines+5 {
 			break
 		}
@@ -649,12 +657,15 @@ loop:
 		}
 		fmt.Fprintf(&rep, "  %-10s %s\n", k, strings.Join(parts, " "))
 	}
-	fmt.Fprintf(&rep, "  time     RSS MiB  goroutines  requests\n")
-	fmt.Fprintf(&rep, "  start    %7.1f  %10d  %8d\n", float64(base.rssKiB)/1024, base.goroutines, 0)
-	for _, sm := range samples {
-		fmt.Fprintf(&rep, "  %5.1fs   %7.1f  %10d  %8d\n", sm.at.Seconds(), float64(sm.rssKiB)/1024, sm.goroutines, sm.requests)
+	fmt.Fprintf(&rep, "  time     RSS MiB  heap MiB  goroutines  requests\n")
+	row := func(label string, sm sample) {
+		fmt.Fprintf(&rep, "  %-7s  %7.1f  %8.1f  %10d  %8d\n", label, float64(sm.rssKiB)/1024, float64(sm.heapKiB)/1024, sm.goroutines, sm.requests)
 	}
-	fmt.Fprintf(&rep, "  idle     %7.1f  %10d  %8d\n", float64(after.rssKiB)/1024, after.goroutines, after.requests)
+	row("start", base)
+	for _, sm := range samples {
+		row(fmt.Sprintf("%.1fs", sm.at.Seconds()), sm)
+	}
+	row("idle", after)
 	fmt.Fprintf(&rep, "unexpected answers %d, panics %d, error logs %d, sessions lost %d of %d\n",
 		l.st.nUnexp, s.panics.Load(), s.errLogs.Load(), lost, len(all))
 	t.Logf("soak report:\n%s", rep.String())
