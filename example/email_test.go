@@ -482,6 +482,13 @@ func exampleEmailSMTP(t *testing.T, mode ginauth.Mode, strategy ginauth.Strategy
 	if me := app.me(carol); me == nil || me["email"] != "carol@example.org" || me["role"] != nil || me["id"] == "" {
 		t.Errorf("/api/me after carol's link: %v", me)
 	}
+	// Without a name, the pages greet the user by address.
+	if code, _, page := app.get(carol, "/account"); code != http.StatusOK || !strings.Contains(page, `<strong id="user-name">carol@example.org</strong>`) {
+		t.Errorf("/account for carol: %d %s", code, page)
+	}
+	if code, _, _ := app.get(carol, "/admin"); code != http.StatusForbidden {
+		t.Errorf("/admin for carol: %d, want 403", code)
+	}
 
 	// A link that has expired (24 hours) signs no one in.
 	_, daveLink := linkFor("dave@example.org", "dave@example.org")
