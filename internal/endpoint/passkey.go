@@ -684,7 +684,10 @@ func (h *Handler) passkeyStoredUser(r *request, in signIn) (stored, error) {
 		out.User = in.user
 		return out, nil
 	}
-	wa := a.(authjs.WebAuthnAdapter)
+	wa, ok := a.(authjs.WebAuthnAdapter) // checked by newPasskey
+	if !ok {
+		return stored{}, errors.New("passkey: the adapter does not keep passkeys")
+	}
 	account := *in.account
 	authn := *pk.authenticator
 	if pk.current != nil {

@@ -27,6 +27,11 @@
 //	                       file as JSON lines {to, subject, url} instead of being
 //	                       delivered
 //	EMAIL_MAX_AGE          seconds a sign-in link works, default Auth.js's (a day)
+//	PASSKEY                1: adds Auth.js's Passkey provider (id "passkey", with
+//	                       experimental.enableWebAuthn); its relying party is the
+//	                       request's host, so reach it as localhost, not 127.0.0.1.
+//	                       Needs the Redis adapter (@auth/pg-adapter keeps no
+//	                       authenticators)
 //	SESSION_STRATEGY       database (default) or jwt
 //	SESSION_MAX_AGE        seconds, default Auth.js's (30 days)
 //	SESSION_UPDATE_AGE     seconds, default Auth.js's (a day)
@@ -154,6 +159,12 @@ if (env.EMAIL_OUTBOX) {
   }));
 }
 
+const passkeyProviders = [];
+if (env.PASSKEY === "1") {
+  const { default: Passkey } = await import("@auth/core/providers/passkey");
+  passkeyProviders.push(Passkey({}));
+}
+
 /** @type {import("@auth/express").ExpressAuthConfig} */
 const authConfig = {
   basePath: "/api/auth",
@@ -172,7 +183,9 @@ const authConfig = {
       checks,
     },
     ...emailProviders,
+    ...passkeyProviders,
   ],
+  ...(passkeyProviders.length ? { experimental: { enableWebAuthn: true } } : {}),
 };
 
 const app = express();
