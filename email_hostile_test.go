@@ -492,3 +492,50 @@ func TestEmailLinkOriginIgnoresRequestHost(t *testing.T) {
 		}
 	})
 }
+
+// tokenOnlyStore is a store whose UseVerificationToken finds a token by
+// its hash alone, ignoring the identifier, as Auth.js allows an adapter of
+// an application's own to do.
+type tokenOnlyStore struct {
+	*memory.Store
+	mu     sync.Mutex
+	owners map[string]string // hash → identifier
+}
+
+func (s *tokenOnlyStore) CreateVerificationToken(ctx context.Context, t authjs.VerificationToken) error {
+	s.mu.Lock()
+	s.owners[t.Token] = t.Identifier
+	s.mu.Unlock()
+	return s.Store.CreateVerificationToken(ctx, t)
+}
+
+func (s *tokenOnlyStore) UseVerificationToken(ctx context.Context, _, token string) (*authjs.VerificationToken, error) {
+	s.mu.Lock()
+	owner, ok := s.owners[token]
+	s.mu.Unlock()
+	if !ok {
+		return nil, authjs.ErrNotFound
+	}
+	return s.Store.UseVerificationToken(ctx, owner, token)
+}
+
+// TestEmailTokenForAnotherAddressOnALaxStore: with a store that finds
+// tokens by hash alone, ann's token in a link for bob still signs nobody
+// in, as Auth.js checks the identifier of the token it gets back.
+func TestEmailTokenForAnotherAddressOnALaxStore(t *testing.T) {
+	forModes(t, func(t *testing.T, mode ginauth.Mode) {
+		store := &tokenOnlyStore{Store: memory.New(), owners: map[string]string{}}
+		e := newEmailApp(t, mode, func(c *ginauth.Config) { c.Adapter = store })
+		link := linkFor(t, e, "ann@example.com")
+		res := e.open(strings.Replace(link, "email=ann%40example.com", "email=bob%40example.com", 1))
+		if res.header.Get("Location") != e.errorURL("Verification") {
+			t.Errorf("ann's token for bob: %d to %q", res.status, res.header.Get("Location"))
+		}
+		if _, ok := res.cookie(e.sessionCookieName()); ok {
+			t.Error("ann's token for bob set a session cookie")
+		}
+		if _, err := store.GetUserByEmail(context.Background(), "bob@example.com"); !errors.Is(err, authjs.ErrNotFound) {
+			t.Errorf("ann's token for bob made bob a user: %v", err)
+		}
+	})
+}
