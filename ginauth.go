@@ -45,8 +45,10 @@
 //     credentials (with code, the answer's error code), csrf, checks (an
 //     OAuth check cookie missing, expired or not matching, or no code),
 //     provider_error (the provider answered ?error=), signin_callback,
-//     account_not_linked, no_token or verification (email links); error
-//     for some reasons.
+//     account_not_linked, no_token or verification (email links), or the
+//     passkey ceremony's step that failed (challenge_used,
+//     assertion_not_verified, unknown_passkey, ...); error for some
+//     reasons.
 //   - signin.error (error): a credentials provider's Authorize failed
 //     (not a refusal). provider, error.
 //   - provider.error (error): a call to an OAuth or OpenID Connect provider

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -417,4 +418,48 @@ func TestTelemetryDocumented(t *testing.T) {
 			t.Errorf("the package documentation does not mention %q", r)
 		}
 	}
+}
+
+// Metrics and spans go to the providers in Config; the OpenTelemetry SDK
+// exports them (here a ManualReader read by hand; in production an OTLP or
+// Prometheus exporter). Without them ginauth uses the global providers.
+func ExampleConfig_observability() {
+	reader := sdkmetric.NewManualReader()
+	meters := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	tracer := sdktrace.NewTracerProvider() // add a span processor and an exporter
+	defer meters.Shutdown(context.Background())
+	defer tracer.Shutdown(context.Background())
+
+	auth, err := ginauth.New(ginauth.Config{
+		Secret:         "an-example-secret-of-at-least-32-bytes",
+		URL:            "http://localhost:8080",
+		Providers:      []providers.Provider{providers.Credentials{Authorize: checkPassword}},
+		MeterProvider:  meters,
+		TracerProvider: tracer,
+		Logger:         slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		panic(err)
+	}
+	r := gin.New()
+	auth.Mount(r)
+	r.GET("/me", auth.RequireAuth(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	cookie := signIn(r)
+	get(r, "/me", cookie)
+
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		panic(err)
+	}
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		if sum, ok := m.Data.(metricdata.Sum[int64]); ok {
+			for _, p := range sum.DataPoints {
+				fmt.Println(m.Name, attrKey(p.Attributes), p.Value)
+			}
+		}
+	}
+	// Unordered output:
+	// ginauth.signins outcome=success,provider=credentials 1
+	// ginauth.session.reads outcome=valid,strategy=jwt 1
+	// ginauth.token_cache.lookups result=miss 1
 }
