@@ -438,3 +438,96 @@ func TestPasskeyBrowserPages(t *testing.T) {
 	}
 	t.Logf("screenshots in %s", out)
 }
+
+// TestPasskeyBrowserSharedStore runs Auth.js (with @auth/unstorage-adapter)
+// and ginauth (adapters/redis) on one Redis, on two ports of localhost (one
+// relying party id), and drives both with Auth.js's client in one Chromium
+// with one virtual authenticator (testdata/passkey/cross.mjs): a passkey
+// made on Auth.js signs in on ginauth and again on Auth.js, and one made on
+// ginauth signs in on Auth.js and again on ginauth. Each side reads the
+// other's records and updates their counters. Screenshots of the client
+// page go to testdata/artifacts/passkey-shared-store.
+func TestPasskeyBrowserSharedStore(t *testing.T) {
+	node, chromium := passkeyTools(t)
+	backend := redisBackend(t)
+	aln, aorigin := localhostListener(t)
+	startAuthJSPasskey(t, node, aln, aorigin, backend.env...)
+	gln, gorigin := localhostListener(t)
+	site := startPasskeySite(t, gln, gorigin, backend.store, ginauth.StrategyDefault)
+	out := passkeyArtifacts(t, "passkey-shared-store")
+	if err := os.RemoveAll(out); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "cross.mjs", "--authjs", aorigin, "--ginauth", gorigin, "--artifacts", out, "--chromium", chromium)
+	cmd.Dir = passkeyJSDir
+	cmd.Env = append(os.Environ(), "NODE_NO_WARNINGS=1")
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("cross.mjs: %v\n%s%s", err, stderr.String(), stdout.String())
+	}
+	var sum struct {
+		OK    bool `json:"ok"`
+		Steps []struct {
+			Step   string `json:"step"`
+			Server string `json:"server"`
+			Result struct {
+				OK    bool    `json:"ok"`
+				Error *string `json:"error"`
+			} `json:"result"`
+			Email        string `json:"email"`
+			SignCount    int    `json:"signCount"`
+			CredentialID string `json:"credentialId"`
+			SignedOut    bool   `json:"signedOut"`
+		} `json:"steps"`
+		PageErrors []string `json:"pageErrors"`
+		Blocked    []string `json:"blockedRequests"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &sum); err != nil || !sum.OK {
+		t.Fatalf("cross.mjs summary: %v in %q", err, stdout.String())
+	}
+	want := []struct{ step, server, email string }{
+		{"signup-on-authjs", "authjs", "ada@example.com"},
+		{"signin-on-ginauth", "ginauth", "ada@example.com"},
+		{"signin-on-authjs", "authjs", "ada@example.com"},
+		{"signup-on-ginauth", "ginauth", "grace@example.com"},
+		{"signin-on-authjs-2", "authjs", "grace@example.com"},
+		{"signin-on-ginauth-2", "ginauth", "grace@example.com"},
+	}
+	if len(sum.Steps) != len(want) {
+		t.Fatalf("steps %+v", sum.Steps)
+	}
+	counts := map[string]int{}
+	for i, s := range sum.Steps {
+		w := want[i]
+		if s.Step != w.step || s.Server != w.server || !s.Result.OK || s.Result.Error != nil || s.Email != w.email || !s.SignedOut {
+			t.Errorf("step %d: %+v, want %s on %s signed in as %s, then signed out", i, s, w.step, w.server, w.email)
+		}
+		if i > 0 && sum.Steps[i-1].CredentialID == s.CredentialID && s.SignCount <= sum.Steps[i-1].SignCount {
+			t.Errorf("%s: the counter did not go up: %d after %d", s.Step, s.SignCount, sum.Steps[i-1].SignCount)
+		}
+		counts[s.Step] = s.SignCount
+		t.Logf("%s on %s: signed in as %s, counter %d", s.Step, s.Server, s.Email, s.SignCount)
+	}
+
+	// The records: Auth.js's passkey named by its credential, ginauth's by
+	// its user handle, each at the counter of its last sign-in, whichever
+	// server that was.
+	ada := site.records(t, "ada@example.com")
+	checkPasskeyRecords(t, ada, "ada@example.com", counts["signin-on-authjs"])
+	if a := ada.Authenticators[0]; a.ProviderAccountID != a.CredentialID {
+		t.Errorf("Auth.js's passkey: providerAccountId %s, want its credential id %s", a.ProviderAccountID, a.CredentialID)
+	}
+	grace := site.records(t, "grace@example.com")
+	checkPasskeyRecords(t, grace, "grace@example.com", counts["signin-on-ginauth-2"])
+	if a := grace.Authenticators[0]; len(a.ProviderAccountID) != 64 || a.ProviderAccountID == a.CredentialID {
+		t.Errorf("ginauth's passkey: providerAccountId %s, want the 64-hex user handle", a.ProviderAccountID)
+	}
+	if len(sum.PageErrors) > 0 || len(sum.Blocked) > 0 {
+		t.Errorf("page errors %v, requests off loopback %v", sum.PageErrors, sum.Blocked)
+	}
+}

@@ -1,13 +1,18 @@
 // A real Auth.js application with passkeys: @auth/express (that is,
 // @auth/core) with the Passkey provider, experimental.enableWebAuthn, and
-// users, accounts, authenticators and sessions kept in memory by
-// @auth/unstorage-adapter. The Go tests drive Auth.js's browser client
-// against it and against ginauth, and compare what each answers.
+// users, accounts, authenticators and sessions kept by
+// @auth/unstorage-adapter in memory or on Redis. The Go tests drive Auth.js's
+// browser client against it and against ginauth, and compare what each
+// answers; on Redis, ginauth shares its store.
 //
 // Usage: node authjs.mjs, configured by the environment:
 //
 //	AUTH_SECRET       required; Auth.js's secret
 //	SESSION_STRATEGY  database (default) or jwt
+//	ADAPTER           memory (default) or redis
+//	REDIS_URL         ADAPTER=redis: the Redis URL
+//	REDIS_BASE_KEY_PREFIX
+//	                  ADAPTER=redis: the adapter's baseKeyPrefix, default ""
 //	HOST              address to listen on, default 127.0.0.1
 //	PORT              port to listen on, default 0 (any free port)
 //	LISTEN_FD         listen on this inherited, already bound socket instead
@@ -23,7 +28,7 @@
 //	/api/auth/*         Auth.js (providers, csrf, webauthn-options, callback, session, signout, ...)
 //	GET /api/protected  200 with the session, 401 {"message":"Not authenticated"} without one
 //	GET /api/records    the adapter's users, accounts and authenticators, for the
-//	                    tests to compare with ginauth's records
+//	                    tests to compare with ginauth's records (memory only)
 //
 // When it listens it prints the bound port alone on the first line of stdout;
 // everything else goes to stderr. SIGINT and SIGTERM stop it.
@@ -49,8 +54,20 @@ if (!env.AUTH_SECRET) fail("AUTH_SECRET is required");
 const strategy = env.SESSION_STRATEGY ?? "database";
 if (strategy !== "database" && strategy !== "jwt") fail(`SESSION_STRATEGY: want database or jwt, got ${strategy}`);
 
-const storage = createStorage(); // unstorage's memory driver
-const adapter = UnstorageAdapter(storage);
+const kind = env.ADAPTER ?? "memory";
+let storage;
+let adapter;
+if (kind === "memory") {
+  storage = createStorage(); // unstorage's memory driver
+  adapter = UnstorageAdapter(storage);
+} else if (kind === "redis") {
+  if (!env.REDIS_URL) fail("REDIS_URL is required with ADAPTER=redis");
+  const { default: redisDriver } = await import("unstorage/drivers/redis");
+  storage = createStorage({ driver: redisDriver({ url: env.REDIS_URL, base: "" }) });
+  adapter = UnstorageAdapter(storage, { baseKeyPrefix: env.REDIS_BASE_KEY_PREFIX ?? "" });
+} else {
+  fail(`ADAPTER: want memory or redis, got ${kind}`);
+}
 
 let warnedExperimental = false;
 
@@ -90,6 +107,10 @@ app.get("/api/protected", async (req, res, next) => {
   }
 });
 app.get("/api/records", async (req, res, next) => {
+  if (kind !== "memory") {
+    res.status(404).json({ message: "Not found" });
+    return;
+  }
   try {
     const out = { users: [], accounts: [], authenticators: [] };
     for (const key of await storage.getKeys()) {
@@ -111,9 +132,14 @@ app.use((err, req, res, next) => {
 
 const server = createServer(app);
 
-function shutdown() {
+async function shutdown() {
   server.close();
   server.closeAllConnections();
+  try {
+    await storage.dispose();
+  } catch (err) {
+    console.error("closing the store:", err.message);
+  }
   process.exit(0);
 }
 process.on("SIGINT", shutdown);
