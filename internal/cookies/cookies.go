@@ -258,7 +258,7 @@ func chunkIndex(name, base string) (int, bool) {
 		return 0, false
 	}
 	digits := name[len(base)+1:]
-	if len(digits) > maxIndexDigits || (len(digits) == 2 && digits[0] == '0') {
+	if len(digits) > maxIndexDigits || (len(digits) > 1 && digits[0] == '0') {
 		return 0, false
 	}
 	i := 0
