@@ -258,8 +258,10 @@ func (h *Handler) completeSignIn(r *request, p *provider, in signIn) {
 		return
 	}
 	r.outcome = telemetry.OutcomeSuccess
-	h.o.Logger.LogAttrs(r.ctx, slog.LevelInfo, "ginauth: signed in", telemetry.Event(telemetry.EventSignInSuccess),
-		slog.String("provider", p.info.ID), slog.String("user_id", user.ID), slog.Bool("new_user", isNew))
+	if h.o.Logger.Enabled(r.ctx, slog.LevelInfo) {
+		h.o.Logger.LogAttrs(r.ctx, slog.LevelInfo, "ginauth: signed in", telemetry.Event(telemetry.EventSignInSuccess),
+			slog.String("provider", p.info.ID), slog.String("user_id", user.ID), slog.Bool("new_user", isNew))
+	}
 	fire(h, r, "signIn", h.o.Events.SignIn, authjs.SignInEvent{User: user, Account: in.account, Profile: in.profile, IsNewUser: isNew, Request: req})
 	target := r.callback
 	if p := h.o.Pages.NewUser; isNew && p != "" {

@@ -203,6 +203,10 @@ type providerOpts struct {
 	call [numOps][2][]metric.RecordOption
 	// span[op] starts a provider call's span.
 	span [numOps][]trace.SpanStartOption
+	// callback starts the span of a callback.
+	callback []trace.SpanStartOption
+	// outcome[o] is the callback span's outcome attribute.
+	outcome [numOutcomes]attribute.KeyValue
 }
 
 // New makes the instruments. A nil provider is the API's no-op one.
@@ -280,8 +284,11 @@ func addOpts(kv ...attribute.KeyValue) []metric.AddOption {
 }
 
 func newProviderOpts(id string) *providerOpts {
-	p := &providerOpts{id: id}
+	p := &providerOpts{id: id, callback: []trace.SpanStartOption{
+		trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attribute.String("ginauth.provider", id)),
+	}}
 	for o := range numOutcomes {
+		p.outcome[o] = attribute.String("ginauth.signin.outcome", outcomeNames[o])
 		p.signIn[o] = addOpts(attribute.String("provider", id), attribute.String("outcome", outcomeNames[o]))
 	}
 	for op := range numOps {
@@ -361,8 +368,7 @@ func (t *T) StartCallback(ctx context.Context, provider string) (context.Context
 	if t == nil {
 		return ctx, trace.SpanFromContext(ctx)
 	}
-	return t.tracer.Start(ctx, SpanCallback, trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(attribute.String("ginauth.provider", t.provider(provider).id)))
+	return t.tracer.Start(ctx, SpanCallback, t.provider(provider).callback...)
 }
 
 // EndCallback ends a callback's span and, when the request was a sign-in
@@ -372,8 +378,9 @@ func (t *T) EndCallback(ctx context.Context, span trace.Span, provider string, o
 		return
 	}
 	if attempt {
-		t.signIns.Add(ctx, 1, t.provider(provider).signIn[o]...)
-		span.SetAttributes(attribute.String("ginauth.signin.outcome", outcomeNames[o]))
+		p := t.provider(provider)
+		t.signIns.Add(ctx, 1, p.signIn[o]...)
+		span.SetAttributes(p.outcome[o])
 		if o == OutcomeError {
 			span.SetStatus(codes.Error, "sign-in failed")
 		}
