@@ -539,3 +539,61 @@ func TestEmailTokenForAnotherAddressOnALaxStore(t *testing.T) {
 		}
 	})
 }
+
+// failingTokenStore is a store whose verification tokens cannot be
+// stored or used, as during a database outage.
+type failingTokenStore struct {
+	*memory.Store
+	create, use bool
+}
+
+var errStoreDown = errors.New("token table unavailable at db.internal:5432")
+
+func (s *failingTokenStore) CreateVerificationToken(ctx context.Context, t authjs.VerificationToken) error {
+	if s.create {
+		return errStoreDown
+	}
+	return s.Store.CreateVerificationToken(ctx, t)
+}
+
+func (s *failingTokenStore) UseVerificationToken(ctx context.Context, identifier, token string) (*authjs.VerificationToken, error) {
+	if s.use {
+		return nil, errStoreDown
+	}
+	return s.Store.UseVerificationToken(ctx, identifier, token)
+}
+
+// TestEmailStoreFailures: a store that cannot keep a token fails the
+// request before anything is sent; one that cannot use a token signs
+// nobody in; neither answers a 500 or shows the store's error.
+func TestEmailStoreFailures(t *testing.T) {
+	forModes(t, func(t *testing.T, mode ginauth.Mode) {
+		store := &failingTokenStore{Store: memory.New()}
+		e := newEmailApp(t, mode, func(c *ginauth.Config) { c.Adapter = store })
+		link := linkFor(t, e, "ann@example.com")
+
+		store.create = true
+		res := e.requestLink("bob@example.com")
+		if loc := res.header.Get("Location"); res.status != http.StatusFound || !strings.HasPrefix(loc, e.srv.URL+"/api/auth/error?error=") ||
+			e.box.last(t).Identifier == "bob@example.com" || strings.Contains(res.body+loc, "db.internal") {
+			t.Errorf("tokens cannot be stored: %d to %q, last message for %s", res.status, loc, e.box.last(t).Identifier)
+		}
+
+		store.use = true
+		e.client = newClient(t)
+		res = e.open(link)
+		if loc := res.header.Get("Location"); res.status != http.StatusFound || !strings.HasPrefix(loc, e.srv.URL+"/api/auth/error?error=") ||
+			strings.Contains(res.body+loc, "db.internal") {
+			t.Errorf("tokens cannot be used: %d to %q %s", res.status, loc, res.body)
+		}
+		if _, ok := res.cookie(e.sessionCookieName()); ok {
+			t.Error("a token the store could not use set a session cookie")
+		}
+		// Back up: the link was never used, and works once.
+		store.use = false
+		e.client = newClient(t)
+		if res := e.open(link); res.header.Get("Location") != e.srv.URL+"/account" {
+			t.Errorf("the link after the outage: %d to %q", res.status, res.header.Get("Location"))
+		}
+	})
+}
