@@ -946,3 +946,152 @@ func TestPasskeyAuthJSRecords(t *testing.T) {
 		}
 	})
 }
+
+// TestPasskeyStoredRecords: a registration keeps only well-formed
+// transports and never a credential ID that reads as an Auth.js record;
+// stored records that are unreadable or disagree sign no one in.
+func TestPasskeyStoredRecords(t *testing.T) {
+	p := newPasskeyApp(t, memory.New(), nil)
+	ctx := t.Context()
+	wa := p.store.(authjs.WebAuthnAdapter)
+
+	t.Run("transports", func(t *testing.T) {
+		defer p.use(t)()
+		p.newBrowser()
+		key := &webauthntest.Authenticator{}
+		// go-webauthn reads the old name "cable" as "hybrid".
+		tamper := webauthntest.Tamper{Transports: []any{"usb", "bad,one", "", "Hybrid", strings.Repeat("x", 33), "nfc", "internal", "ble", "hybrid", "smart-card", "cable", "a", "b"}}
+		wantURL(t, p.register(key, "transports@example.com", tamper), p.origin+"/account")
+		a, err := wa.GetAuthenticator(ctx, base64.StdEncoding.EncodeToString(key.Credentials()[0].ID))
+		if err != nil || a.Transports != "usb,nfc,internal,ble,hybrid,smart-card,hybrid,a" {
+			t.Errorf("transports %q (%v)", a.Transports, err)
+		}
+	})
+
+	t.Run("credential ID equal to the user handle", func(t *testing.T) {
+		defer p.use(t)()
+		p.newBrowser()
+		_, opts := p.ceremony(p.options(url.Values{"action": {"register"}, "email": {"handle@example.com"}}))
+		var o webauthntest.CreationOptions
+		json.Unmarshal(opts, &o)
+		id, err := base64.StdEncoding.DecodeString(o.User.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _, err := (&webauthntest.Authenticator{}).Register(opts, p.origin, webauthntest.Tamper{CredentialID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.wantRefused(p.callback("register", data, "email", "handle@example.com"), "WebAuthnVerificationError")
+		if _, err := p.store.GetUserByEmail(ctx, "handle@example.com"); err == nil {
+			t.Error("the user was created")
+		}
+	})
+
+	t.Run("address taken since the options", func(t *testing.T) {
+		defer p.use(t)()
+		p.newBrowser()
+		_, opts := p.ceremony(p.options(url.Values{"action": {"register"}, "email": {"taken@example.com"}}))
+		data, _, err := (&webauthntest.Authenticator{}).Register(opts, p.origin, webauthntest.Tamper{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.store.CreateUser(ctx, authjs.User{Email: "taken@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		r := p.callback("register", data, "email", "taken@example.com")
+		wantURL(t, r, p.origin+"/api/auth/signin?error=AccountNotLinked")
+		if p.sessionEmail() != "" {
+			t.Error("signed in")
+		}
+	})
+
+	t.Run("session changed since the options", func(t *testing.T) {
+		defer p.use(t)()
+		user, err := p.store.CreateUser(ctx, authjs.User{Email: "changer@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.newBrowser()
+		key := &webauthntest.Authenticator{}
+		signInAs(t, p, key, user)
+		// Signed in at the options, signed out at the callback.
+		_, opts := p.ceremony(p.options(url.Values{"action": {"register"}}))
+		challenge := p.challengeCookie()
+		data, _, err := (&webauthntest.Authenticator{}).Register(opts, p.origin, webauthntest.Tamper{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.newBrowser()
+		p.setChallengeCookie(challenge)
+		p.wantRefused(p.callback("register", data), "WebAuthnVerificationError")
+		// Signed out at the options, signed in at the callback.
+		p.newBrowser()
+		_, opts = p.ceremony(p.options(url.Values{"action": {"register"}, "email": {"late@example.com"}}))
+		challenge = p.challengeCookie()
+		data, _, err = (&webauthntest.Authenticator{}).Register(opts, p.origin, webauthntest.Tamper{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.newBrowser()
+		wantURL(t, p.authenticate(key, webauthntest.Tamper{}), p.origin+"/account")
+		p.setChallengeCookie(challenge)
+		r := p.callback("register", data, "email", "late@example.com")
+		wantURL(t, r, p.origin+"/api/auth/error?error=WebAuthnVerificationError")
+		if list, _ := wa.ListAuthenticatorsByUserID(ctx, user.ID); len(list) != 1 {
+			t.Errorf("the passkey was added to the signed-in user: %d passkeys", len(list))
+		}
+		if _, err := p.store.GetUserByEmail(ctx, "late@example.com"); err == nil {
+			t.Error("the user was created")
+		}
+	})
+
+	// Records an application (or a bug) left inconsistent.
+	bad := []struct {
+		name string
+		edit func(a *authjs.Authenticator, acc *authjs.Account)
+	}{
+		{"public key not base64", func(a *authjs.Authenticator, _ *authjs.Account) { a.CredentialPublicKey = "!!" }},
+		{"negative counter", func(a *authjs.Authenticator, _ *authjs.Account) { a.Counter = -1 }},
+		{"counter beyond 32 bits", func(a *authjs.Authenticator, _ *authjs.Account) { a.Counter = 1 << 32 }},
+		{"account of another user", func(_ *authjs.Authenticator, acc *authjs.Account) { acc.UserID = "" }},
+		{"no account", func(_ *authjs.Authenticator, acc *authjs.Account) { acc.Provider = "other" }},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			defer p.use(t)()
+			owner, err := p.store.CreateUser(ctx, authjs.User{Email: strings.ReplaceAll(c.name, " ", "-") + "@example.com"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, err := p.store.CreateUser(ctx, authjs.User{Email: "other-" + strings.ReplaceAll(c.name, " ", "-") + "@example.com"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := &webauthntest.Authenticator{}
+			handle := strings.Repeat("5a", 32)
+			opts := `{"challenge":"AAAA","rp":{"id":"localhost"},"user":{"id":"` + handle + `"},"pubKeyCredParams":[{"alg":-8}]}`
+			if _, _, err := key.Register([]byte(opts), p.origin, webauthntest.Tamper{}); err != nil {
+				t.Fatal(err)
+			}
+			cred := key.Credentials()[0]
+			handle = randomSuffix() + strings.Repeat("0", 52) // a handle of its own
+			cred.UserHandle = []byte(handle)
+			a := authjs.Authenticator{CredentialID: base64.StdEncoding.EncodeToString(cred.ID), UserID: owner.ID, ProviderAccountID: handle,
+				CredentialPublicKey: base64.StdEncoding.EncodeToString(cred.PublicKey), CredentialDeviceType: "singleDevice"}
+			acc := authjs.Account{UserID: owner.ID, Provider: "passkey", Type: authjs.TypeWebAuthn, ProviderAccountID: handle}
+			c.edit(&a, &acc)
+			if acc.UserID == "" {
+				acc.UserID = other.ID
+			}
+			if err := p.store.LinkAccount(ctx, acc); err != nil {
+				t.Fatal(err)
+			}
+			if err := wa.CreateAuthenticator(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			p.newBrowser()
+			p.wantRefused(p.authenticate(key, webauthntest.Tamper{}), "Configuration")
+		})
+	}
+}

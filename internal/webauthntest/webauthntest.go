@@ -96,6 +96,8 @@ type Tamper struct {
 	// CredentialID is the ID of the passkey a registration makes instead
 	// of a random one.
 	CredentialID []byte
+	// Transports replaces the registration's transports (["internal"]).
+	Transports []any
 }
 
 // Credentials returns the passkeys the authenticator holds.
@@ -222,13 +224,17 @@ func (a *Authenticator) Register(options []byte, origin string, t Tamper) (strin
 	}
 	spki, _ := x509.MarshalPKIXPublicKey(c.signer.Public())
 	cd := clientData("webauthn.create", o.Challenge, origin, t)
+	transports := []any{"internal"}
+	if t.Transports != nil {
+		transports = t.Transports
+	}
 	resp := map[string]any{
 		"id":    b64.EncodeToString(c.ID),
 		"rawId": b64.EncodeToString(c.ID),
 		"response": map[string]any{
 			"attestationObject":  b64.EncodeToString(att),
 			"clientDataJSON":     b64.EncodeToString(cd),
-			"transports":         []string{"internal"},
+			"transports":         transports,
 			"publicKeyAlgorithm": alg,
 			"publicKey":          b64.EncodeToString(spki),
 			"authenticatorData":  b64.EncodeToString(auth),
