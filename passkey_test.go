@@ -960,10 +960,10 @@ func TestPasskeyStoredRecords(t *testing.T) {
 		p.newBrowser()
 		key := &webauthntest.Authenticator{}
 		// go-webauthn reads the old name "cable" as "hybrid".
-		tamper := webauthntest.Tamper{Transports: []any{"usb", "bad,one", "", "Hybrid", strings.Repeat("x", 33), "nfc", "internal", "ble", "hybrid", "smart-card", "cable", "a", "b"}}
+		tamper := webauthntest.Tamper{Transports: []any{"usb", strings.Repeat("y", 32), "bad,one", "", "Hybrid", strings.Repeat("x", 33), "nfc", "internal", "ble", "hybrid", "smart-card", "cable", "a", "b"}}
 		wantURL(t, p.register(key, "transports@example.com", tamper), p.origin+"/account")
 		a, err := wa.GetAuthenticator(ctx, base64.StdEncoding.EncodeToString(key.Credentials()[0].ID))
-		if err != nil || a.Transports != "usb,nfc,internal,ble,hybrid,smart-card,hybrid,a" {
+		if err != nil || a.Transports != "usb,"+strings.Repeat("y", 32)+",nfc,internal,ble,hybrid,smart-card,hybrid" {
 			t.Errorf("transports %q (%v)", a.Transports, err)
 		}
 	})
@@ -1050,12 +1050,16 @@ func TestPasskeyStoredRecords(t *testing.T) {
 	bad := []struct {
 		name string
 		edit func(a *authjs.Authenticator, acc *authjs.Account)
+		code string
 	}{
-		{"public key not base64", func(a *authjs.Authenticator, _ *authjs.Account) { a.CredentialPublicKey = "!!" }},
-		{"negative counter", func(a *authjs.Authenticator, _ *authjs.Account) { a.Counter = -1 }},
-		{"counter beyond 32 bits", func(a *authjs.Authenticator, _ *authjs.Account) { a.Counter = 1 << 32 }},
-		{"account of another user", func(_ *authjs.Authenticator, acc *authjs.Account) { acc.UserID = "" }},
-		{"no account", func(_ *authjs.Authenticator, acc *authjs.Account) { acc.Provider = "other" }},
+		{"public key not base64", func(a *authjs.Authenticator, _ *authjs.Account) { a.CredentialPublicKey = "!!" }, "Configuration"},
+		{"empty public key", func(a *authjs.Authenticator, _ *authjs.Account) { a.CredentialPublicKey = "" }, "Configuration"},
+		{"negative counter", func(a *authjs.Authenticator, _ *authjs.Account) { a.Counter = -1 }, "Configuration"},
+		{"counter beyond 32 bits", func(a *authjs.Authenticator, _ *authjs.Account) { a.Counter = 1 << 32 }, "Configuration"},
+		// The largest counter is readable, and no assertion exceeds it.
+		{"counter at its largest", func(a *authjs.Authenticator, _ *authjs.Account) { a.Counter = 1<<32 - 1 }, "WebAuthnVerificationError"},
+		{"account of another user", func(_ *authjs.Authenticator, acc *authjs.Account) { acc.UserID = "" }, "Configuration"},
+		{"no account", func(_ *authjs.Authenticator, acc *authjs.Account) { acc.Provider = "other" }, "Configuration"},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
@@ -1091,7 +1095,7 @@ func TestPasskeyStoredRecords(t *testing.T) {
 				t.Fatal(err)
 			}
 			p.newBrowser()
-			p.wantRefused(p.authenticate(key, webauthntest.Tamper{}), "Configuration")
+			p.wantRefused(p.authenticate(key, webauthntest.Tamper{}), c.code)
 		})
 	}
 }
