@@ -124,6 +124,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -271,6 +272,18 @@ type Config struct {
 	// decryption off the per-request path; 0 means DefaultTokenCacheSize,
 	// a negative value disables the cache.
 	TokenCacheSize int
+
+	// TrustedOrigins are the origins ("https://app.example.com": scheme,
+	// host and port only) of front ends on another origin whose pages may
+	// make the browser post to the endpoints (sign-in, sign-out, session
+	// updates). Such a request from any other site is refused with 403, as
+	// net/http's CrossOriginProtection decides from Sec-Fetch-Site and
+	// Origin; the application's own origin is always allowed, and so are
+	// clients that send neither header (servers, scripts). OAuth
+	// providers' callbacks are not checked: a provider's own page posts
+	// them (response_mode=form_post), and the state, PKCE and nonce checks
+	// protect them.
+	TrustedOrigins []string
 
 	// Throttle bounds how often clients may ask for sign-in links and try
 	// credentials; ginauth's default limits when zero.
@@ -593,6 +606,14 @@ func New(cfg Config) (*Auth, error) {
 	a.onlyInsecure, a.onlySecure = []*session.Variant{a.insecure}, []*session.Variant{a.secure}
 	a.both = []*session.Variant{a.secure, a.insecure}
 
+	// State-changing requests from a browser must come from the
+	// application's origin or a trusted one.
+	cop := http.NewCrossOriginProtection()
+	for _, o := range cfg.TrustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("%w: TrustedOrigins: %w", ErrConfig, err)
+		}
+	}
 	var limits endpoint.Limits
 	for _, l := range []struct {
 		dst *throttle.Limiter
@@ -609,24 +630,25 @@ func New(cfg Config) (*Auth, error) {
 		}
 	}
 	a.endpoints, err = endpoint.New(endpoint.Options{
-		Dialect:    a.dialect,
-		BasePath:   basePath,
-		Site:       a.site,
-		Insecure:   a.insecure,
-		Secure:     a.secure,
-		Carrier:    a.carrier,
-		Adapter:    cfg.Adapter,
-		CSRFSecret: a.dialect.CSRFSecret(secrets),
-		Providers:  cfg.Providers,
-		Callbacks:  cfg.Callbacks,
-		Events:     cfg.Events,
-		Pages:      dialect.Pages(cfg.Pages),
-		Brand:      pages.Brand(cfg.Brand),
-		SignInHint: cfg.SignInHint,
-		Logger:     cfg.Logger,
-		Telemetry:  a.tel,
-		Now:        cfg.Now,
-		Limits:     limits,
+		Dialect:     a.dialect,
+		BasePath:    basePath,
+		Site:        a.site,
+		Insecure:    a.insecure,
+		Secure:      a.secure,
+		Carrier:     a.carrier,
+		Adapter:     cfg.Adapter,
+		CSRFSecret:  a.dialect.CSRFSecret(secrets),
+		Providers:   cfg.Providers,
+		Callbacks:   cfg.Callbacks,
+		Events:      cfg.Events,
+		Pages:       dialect.Pages(cfg.Pages),
+		Brand:       pages.Brand(cfg.Brand),
+		SignInHint:  cfg.SignInHint,
+		Logger:      cfg.Logger,
+		Telemetry:   a.tel,
+		Now:         cfg.Now,
+		Limits:      limits,
+		CrossOrigin: cop,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)

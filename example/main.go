@@ -31,6 +31,10 @@
 //	                       runtime's in the Prometheus format at /metrics on
 //	                       a listener of its own, never on PORT (default: off).
 //	                       Keep it on loopback or a private network.
+//	TRUSTED_ORIGINS        comma-separated origins (https://app.example.com)
+//	                       of front ends on other origins whose pages post
+//	                       to /api/auth from the browser (default: none;
+//	                       other sites' posts are refused with 403)
 //
 // Sign-in with an OpenID Connect provider is added when these are set, with
 // the redirect URI $AUTH_URL/api/auth/callback/oidc registered at the provider:
@@ -214,6 +218,9 @@ type settings struct {
 	LogoURL  string               // the brand's logo; the example's own, under URL, when empty
 	Now      func() time.Time     // the clock; time.Now when nil
 	Metrics  metric.MeterProvider // receives ginauth's metrics; the global provider when nil
+	// TrustedOrigins are the origins of front ends on other origins
+	// allowed to post to the endpoints from the browser.
+	TrustedOrigins []string
 }
 
 // parseStrategy reads AUTH_SESSION_STRATEGY.
@@ -264,12 +271,14 @@ func newAuth(ctx context.Context, s settings) (*ginauth.Auth, *demo, error) {
 		hint += " Passkey: enter a new address to create an account with a passkey, or leave it empty to use yours."
 	}
 	auth, err := ginauth.New(ginauth.Config{
-		Secret:    s.Secret,
-		URL:       s.URL,
-		Mode:      s.Mode,
-		Adapter:   s.Store,
-		Session:   ginauth.SessionConfig{Strategy: s.Strategy},
-		Providers: append(ps, s.Extra...),
+		Secret:  s.Secret,
+		URL:     s.URL,
+		Mode:    s.Mode,
+		Adapter: s.Store,
+		Session: ginauth.SessionConfig{Strategy: s.Strategy},
+		// Posts from other sites' pages are refused, except from these.
+		TrustedOrigins: s.TrustedOrigins,
+		Providers:      append(ps, s.Extra...),
 		// The default limits: 3 links at once per address, 20 per client.
 		Throttle: s.Throttle,
 		Callbacks: authjs.Callbacks{
@@ -378,6 +387,7 @@ func run(dataDir string, logger *slog.Logger) error {
 	if os.Getenv("AUTH_MODE") == "v4" {
 		s.Mode = ginauth.ModeV4
 	}
+	s.TrustedOrigins = splitList(os.Getenv("TRUSTED_ORIGINS"))
 	var err error
 	if s.Strategy, err = parseStrategy(os.Getenv("AUTH_SESSION_STRATEGY")); err != nil {
 		return err

@@ -142,3 +142,44 @@ func exampleApp(t *testing.T, mode ginauth.Mode, strategyName string) {
 		}
 	}
 }
+
+// TestExampleTrustedOrigins: the example refuses sign-in posts that
+// another site's page makes the browser send, and accepts those of the
+// front ends in TRUSTED_ORIGINS.
+func TestExampleTrustedOrigins(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	st := testStore(t)
+	s := settings{URL: srv.URL, Secret: devSecret, Mode: ginauth.ModeV5, Strategy: ginauth.StrategyJWT, Store: st.Adapter,
+		Logger: slog.New(slog.DiscardHandler), TrustedOrigins: splitList(" https://front.example , ")}
+	auth, d, err := newAuth(t.Context(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = newRouter(auth, d)
+	for origin, want := range map[string]int{"https://front.example": http.StatusFound, "https://evil.example": http.StatusForbidden} {
+		jar, _ := cookiejar.New(nil)
+		client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := client.Get(srv.URL + "/api/auth/csrf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct{ CSRFToken string }
+		json.NewDecoder(res.Body).Decode(&c)
+		res.Body.Close()
+		form := url.Values{"username": {"alice"}, "password": {"wonderland"}, "csrfToken": {c.CSRFToken}, "callbackUrl": {"/account"}}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/auth/callback/credentials", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Origin", origin)
+		res, err = client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("sign-in posted from %s: %d, want %d", origin, res.StatusCode, want)
+		}
+	}
+}

@@ -63,6 +63,9 @@ type Options struct {
 	Now func() time.Time
 	// Limits bound sign-in attempts.
 	Limits Limits
+	// CrossOrigin refuses state-changing requests that another site made
+	// a browser send; nil checks nothing.
+	CrossOrigin *http.CrossOriginProtection
 }
 
 // provider is a configured provider with what runs it.
@@ -282,6 +285,10 @@ func (h *Handler) serve(c *gin.Context, action, id string) {
 				return
 			}
 			h.badRequest(c)
+			return
+		}
+		if h.crossOriginGuarded(action, r.provider) && !r.crossOriginAllowed() {
+			r.refuseCrossOrigin()
 			return
 		}
 	}

@@ -46,6 +46,7 @@ const (
 	EventEmailDevLink        = "email.dev_link"
 	EventResponseFailed      = "response.failed"
 	EventConfigNoOrigin      = "config.no_origin"
+	EventCrossOriginRefused  = "request.cross_origin_refused"
 )
 
 // Events lists every log event, for the tests that hold the documentation
