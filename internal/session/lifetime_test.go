@@ -130,6 +130,9 @@ func TestJWTAbsolute(t *testing.T) {
 	if _, err := store.Load(ctx, v2); err != nil {
 		t.Errorf("a second before the end: %v", err)
 	}
+	if _, e, err := store.Reissue(authjs.Claims{"sub": "1"}, l); err != nil || !e.Equal(start.Add(24*time.Hour)) {
+		t.Errorf("Reissue with a second left: %v %v", e, err)
+	}
 	now = start.Add(24 * time.Hour)
 	if _, err := store.Load(ctx, v2); !errors.Is(err, session.ErrNoSession) {
 		t.Errorf("at the end: %v", err)
@@ -210,6 +213,14 @@ func TestDatabaseAbsolute(t *testing.T) {
 	if claims := l.Claims; claims["exp"] != float64(start.Add(15*time.Hour).Unix()) {
 		t.Errorf("exp claim %v", claims["exp"])
 	}
+	// An Auth.js application sharing the database extends the row past
+	// the end: ginauth still caps the session and ends it there.
+	if err := adapter.UpdateSession(ctx, authjs.DatabaseSession{SessionToken: token, UserID: u.ID, Expires: start.Add(40 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := d.Load(ctx, token); err != nil || !l.Expires.Equal(start.Add(15*time.Hour)) || !l.Stored.Equal(start.Add(40*time.Hour)) {
+		t.Errorf("a row extended past the end: %+v %v", l, err)
+	}
 	now = start.Add(15 * time.Hour)
 	if _, err := d.Load(ctx, token); !errors.Is(err, session.ErrNoSession) {
 		t.Errorf("at the end: %v", err)
@@ -228,7 +239,7 @@ func TestDatabaseAbsolute(t *testing.T) {
 	}
 
 	// Tokens without a creation time: read, cap nothing, never extended.
-	for _, tok := range []string{uuid.NewString(), uuid.NewString() + ".", uuid.NewString() + ".x1", uuid.NewString() + ".-5", "short.123"} {
+	for _, tok := range []string{uuid.NewString(), uuid.NewString() + ".", uuid.NewString() + ".0", uuid.NewString() + ".x1", uuid.NewString() + ".-5", "short.123"} {
 		s := authjs.DatabaseSession{SessionToken: tok, UserID: u.ID, Expires: now.Add(30 * time.Hour)}
 		if err := adapter.CreateSession(ctx, s); err != nil {
 			t.Fatal(err)
@@ -243,5 +254,41 @@ func TestDatabaseAbsolute(t *testing.T) {
 			t.Errorf("unstamped %q renewed: %v %v", tok, ok, err)
 		}
 		now = now.Add(-25 * time.Hour)
+	}
+}
+
+// TestDatabaseRenewal: without an absolute lifetime, a database session's
+// expiry is written back once it was last written UpdateAge ago, to now +
+// MaxAge, and its token carries no time.
+func TestDatabaseRenewal(t *testing.T) {
+	ctx := context.Background()
+	start := time.Unix(1_800_000_000, 0)
+	now := start
+	adapter := memory.New()
+	u, err := adapter.CreateUser(ctx, authjs.User{Email: "b@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &session.Database{Adapter: adapter, MaxAge: 10 * time.Hour, UpdateAge: time.Hour, Now: func() time.Time { return now }}
+	v := &session.Variant{Store: d}
+	token, _, err := d.Issue(ctx, nil, u)
+	if err != nil || uuid.Validate(token) != nil {
+		t.Fatalf("Issue: %q %v", token, err)
+	}
+	now = start.Add(time.Hour - time.Second)
+	l, err := d.Load(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok, err := session.Renew(ctx, v, l); ok || err != nil {
+		t.Errorf("renewed before UpdateAge: %v %v", ok, err)
+	}
+	now = start.Add(time.Hour)
+	value, e, ok, err := session.Renew(ctx, v, l)
+	if !ok || err != nil || value != token || !e.Equal(now.Add(10*time.Hour)) {
+		t.Fatalf("Renew at UpdateAge: %q %v %v %v", value, e, ok, err)
+	}
+	if s, _, _ := adapter.GetSessionAndUser(ctx, token); !s.Expires.Equal(now.Add(10 * time.Hour)) {
+		t.Errorf("stored expiry %v", s.Expires)
 	}
 }
