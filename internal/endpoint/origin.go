@@ -49,7 +49,7 @@ func (r *request) refuseCrossOrigin() {
 	req := r.c.Request
 	r.h.o.Logger.WarnContext(r.ctx, "ginauth: cross-origin request refused", telemetry.Event(telemetry.EventCrossOriginRefused), "action", r.action,
 		"origin", req.Header.Get("Origin"), "sec_fetch_site", req.Header.Get("Sec-Fetch-Site"))
-	r.cookies = nil
+	// Refused before init: no cookie is queued.
 	r.setNoStore()
 	if r.action == ActionSession {
 		r.writeRaw(http.StatusForbidden, r.h.d.EmptySession)
