@@ -157,6 +157,10 @@ type jsOp struct {
 	SecureCookie  bool           `json:"secureCookie,omitempty"`
 	Cookie        string         `json:"cookie,omitempty"`
 	Authorization string         `json:"authorization,omitempty"`
+	// Now, when set, is the Unix time the operation runs at (the clock
+	// tokens.mjs gives the libraries), so that expiry checks do not
+	// depend on how long Node takes to start.
+	Now int64 `json:"now,omitempty"`
 }
 
 type jsResult struct {
@@ -257,7 +261,9 @@ func TestInteropTokens(t *testing.T) {
 				c.Now = func() time.Time { return now.Add(-time.Hour - skew) }
 			})
 			cs := signInDirect(t, late, "http://app.example", "late")
-			checks = append(checks, check{m + " decode expired " + skew.String() + " ago", decode(joined(cs), plain, testSecret), want})
+			op := decode(joined(cs), plain, testSecret)
+			op.Now = now.Unix()
+			checks = append(checks, check{m + " decode expired " + skew.String() + " ago", op, want})
 		}
 
 		// JavaScript writes, ginauth reads.
@@ -268,6 +274,9 @@ func TestInteropTokens(t *testing.T) {
 			}
 			return c
 		}
+		// at makes an operation run at now, and so its token's expiry
+		// relative to now, whatever the time Node starts at.
+		at := func(op jsOp) jsOp { op.Now = now.Unix(); return op }
 		encode := func(sub, cookieName string, secret any, maxAge, padLen int) jsOp {
 			return jsOp{Op: "encode", Mode: m, Secret: secret, Salt: salt(cookieName), Token: claims(sub, padLen), MaxAge: maxAge, Name: cookieName}
 		}
@@ -285,9 +294,9 @@ func TestInteropTokens(t *testing.T) {
 		jsTokens = append(jsTokens,
 			jsToken{"js old secret", mode, encode("js-old", plain, previousSecret, 3600, 0), plain, 1,
 				map[string]bool{"readonly": false, "rotated": true}},
-			jsToken{"js expired 5s ago", mode, encode("js-late", plain, testSecret, -5, 0), plain, 1,
+			jsToken{"js expired 5s ago", mode, at(encode("js-late", plain, testSecret, -5, 0)), plain, 1,
 				map[string]bool{"readonly": true}},
-			jsToken{"js expired 60s ago", mode, encode("js-later", plain, testSecret, -60, 0), plain, 1,
+			jsToken{"js expired 60s ago", mode, at(encode("js-later", plain, testSecret, -60, 0)), plain, 1,
 				map[string]bool{"readonly": false}},
 			jsToken{"js bearer", mode, encode("js-bearer", plain, testSecret, 3600, 0), "", 1,
 				map[string]bool{"readonly": true}},
@@ -327,6 +336,10 @@ func TestInteropTokens(t *testing.T) {
 		readers := map[string]*ginauth.Auth{}
 		newReader := func(cfg ginauth.Config) *ginauth.Auth {
 			cfg.Secret, cfg.Mode = testSecret, m
+			if jt.op.Now != 0 {
+				// Read at the time the token was made at.
+				cfg.Now = func() time.Time { return time.Unix(jt.op.Now, 0) }
+			}
 			a, err := ginauth.New(cfg)
 			if err != nil {
 				t.Fatal(err)

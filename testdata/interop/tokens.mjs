@@ -11,7 +11,8 @@
 //   {op:"getToken", mode, secret, secureCookie, cookie, authorization} -> {claims}
 //
 // secret may be a string or (v5) a list; claims is null when getToken
-// finds no valid session.
+// finds no valid session. An operation with now (Unix seconds) runs with
+// the clock stopped at that time.
 
 import { createRequire } from "node:module";
 import * as v5jwt from "@auth/core/jwt";
@@ -74,8 +75,28 @@ async function run(op) {
   throw new Error(`unknown op ${op.op}`);
 }
 
+// at runs f with Date.now() and new Date() at the Unix time now.
+async function at(now, f) {
+  const RealDate = globalThis.Date;
+  class StoppedDate extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) super(now * 1000);
+      else super(...args);
+    }
+    static now() {
+      return now * 1000;
+    }
+  }
+  globalThis.Date = StoppedDate;
+  try {
+    return await f();
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
+
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
 const out = [];
-for (const op of JSON.parse(input)) out.push(await run(op));
+for (const op of JSON.parse(input)) out.push(op.now ? await at(op.now, () => run(op)) : await run(op));
 process.stdout.write(JSON.stringify(out) + "\n");
