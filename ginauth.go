@@ -54,9 +54,10 @@
 //   - provider.error (error): a call to an OAuth or OpenID Connect provider
 //     failed (discovery, token, ID token, userinfo, profile). provider,
 //     stage (signin or callback), error.
-//   - throttle.limited (warn): a limit refused a sign-in attempt or an
-//     email link. limit (credentials_client, credentials_identifier,
-//     email_client, email_address), client, retry_after.
+//   - throttle.limited (warn): a limit refused a sign-in attempt, an
+//     email link or a passkey ceremony. limit (credentials_client,
+//     credentials_identifier, email_client, email_address,
+//     passkey_client), client, retry_after.
 //   - throttle.error (error): a limiter's store failed; the request went
 //     through. limit, error.
 //   - session.decode_failed (debug): a session token was refused. reason
@@ -456,6 +457,12 @@ type Throttle struct {
 	// CredentialsPerClient bounds the credentials attempts of one client
 	// address: DefaultCredentialsPerClient when nil.
 	CredentialsPerClient throttle.Limiter
+	// PasskeyOptionsPerClient bounds the passkey ceremonies one client
+	// address may start (GET /webauthn-options, each of which stores a
+	// single-use challenge): DefaultPasskeyOptionsPerClient when nil. A
+	// request over it is answered 429 {"error":"Too many requests"} with
+	// Retry-After.
+	PasskeyOptionsPerClient throttle.Limiter
 }
 
 // Default limits of Throttle.
@@ -470,6 +477,9 @@ var (
 	// DefaultCredentialsPerClient: 30 attempts at once, then one every 2
 	// seconds.
 	DefaultCredentialsPerClient = throttle.Limit{Every: 2 * time.Second, Burst: 30}
+	// DefaultPasskeyOptionsPerClient: 30 passkey ceremonies at once, then
+	// one every 2 seconds.
+	DefaultPasskeyOptionsPerClient = throttle.Limit{Every: 2 * time.Second, Burst: 30}
 )
 
 // limiter returns l, or an in-memory limiter with the default limit.
@@ -624,6 +634,7 @@ func New(cfg Config) (*Auth, error) {
 		{&limits.EmailPerClient, cfg.Throttle.EmailPerClient, DefaultEmailPerClient},
 		{&limits.CredentialsPerIdentifier, cfg.Throttle.CredentialsPerIdentifier, DefaultCredentialsPerIdentifier},
 		{&limits.CredentialsPerClient, cfg.Throttle.CredentialsPerClient, DefaultCredentialsPerClient},
+		{&limits.PasskeyOptionsPerClient, cfg.Throttle.PasskeyOptionsPerClient, DefaultPasskeyOptionsPerClient},
 	} {
 		if *l.dst, err = limiter(l.set, l.def); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)

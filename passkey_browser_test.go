@@ -70,6 +70,7 @@ func startPasskeySite(t *testing.T, ln net.Listener, origin string, store authjs
 		Providers: []providers.Provider{providers.Passkey(providers.PasskeyConfig{})},
 		Logger:    slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:       s.clock.Now,
+		Throttle:  ginauth.Throttle{PasskeyOptionsPerClient: manyCeremonies(t)},
 	})
 	if err != nil {
 		t.Fatal(err)

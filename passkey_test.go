@@ -82,6 +82,7 @@ func newPasskeyApp(t *testing.T, store authjs.Adapter, edit func(*ginauth.Config
 		c.Adapter = store
 		c.Now = p.clock.Now
 		c.Providers = append(c.Providers, providers.Passkey(providers.PasskeyConfig{}))
+		c.Throttle.PasskeyOptionsPerClient = manyCeremonies(t)
 		c.Events.CreateUser = func(_ context.Context, e authjs.UserEvent) error {
 			p.events.add("createUser:" + e.User.Email)
 			return nil

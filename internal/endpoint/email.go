@@ -36,6 +36,9 @@ type Limits struct {
 	// CredentialsPerIdentifier and CredentialsPerClient bound credentials
 	// attempts per submitted account name and per client address.
 	CredentialsPerIdentifier, CredentialsPerClient throttle.Limiter
+	// PasskeyOptionsPerClient bounds the passkey ceremonies (each one a
+	// stored challenge) one client address may start.
+	PasskeyOptionsPerClient throttle.Limiter
 }
 
 // limit is one limiter with its key.

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
@@ -193,6 +195,14 @@ func (h *Handler) webAuthnOptions(r *request) {
 	}
 	pk := p.passkey
 	r.setNoStore()
+	// Every ceremony stores a challenge: one client may start only so
+	// many. The answer is the JSON error the endpoint's other refusals
+	// use, with the wait in Retry-After.
+	if wait := h.allow(r, "passkey options", limit{"passkey_client", "passkey-client:" + r.c.ClientIP(), h.o.Limits.PasskeyOptionsPerClient}); wait > 0 {
+		r.c.Header("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		r.json(http.StatusTooManyRequests, map[string]string{"error": "Too many requests"})
+		return
+	}
 	action, hasAction := r.c.GetQuery("action")
 	if hasAction && action != passkeyRegister && action != passkeyAuthenticate {
 		r.json(http.StatusBadRequest, map[string]string{"error": "Invalid action"})

@@ -167,7 +167,7 @@ func (o Op) String() string { return opNames[o] }
 var DecodeReasons = []string{"oversized", "malformed", "header", "key", "payload", "claims", "expired"}
 
 // Limits are the throttling limits, as the values of the "limit" attribute.
-var Limits = []string{"credentials_client", "credentials_identifier", "email_client", "email_address"}
+var Limits = []string{"credentials_client", "credentials_identifier", "email_client", "email_address", "passkey_client"}
 
 // Options are where a T reports.
 type Options struct {
