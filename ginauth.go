@@ -85,6 +85,9 @@
 //     error, page.
 //   - config.no_origin (error): the endpoints were used without Config.URL
 //     or TrustHost. path.
+//   - request.cross_origin_refused (warn): a state-changing request from
+//     another origin than the application's and TrustedOrigins was
+//     refused. action, origin, sec_fetch_site.
 //
 // Metrics and spans go through the OpenTelemetry API to
 // Config.MeterProvider and Config.TracerProvider (the global providers by
