@@ -25,7 +25,8 @@ type state struct {
 	c *gin.Context
 
 	readOnce sync.Once
-	loaded   *session.Loaded // nil without a session; its claims are read-only
+	loaded   *session.Loaded // nil without a session, else &into; its claims are read-only
+	into     session.Loaded  // the session, kept here to spare an allocation
 	err      error           // the store failed
 
 	sessionOnce sync.Once
@@ -66,7 +67,7 @@ func (s *state) read(c *gin.Context) (*session.Loaded, error) {
 	s.readOnce.Do(func() {
 		a := s.auth
 		variants := a.readVariants(c.Request)
-		s.loaded, _, s.err = session.Read(c, variants, a.carrier, a.cfg.Session.Strategy == StrategyJWT)
+		s.loaded, _, s.err = session.Read(c, variants, a.carrier, a.cfg.Session.Strategy == StrategyJWT, &s.into)
 		if s.err != nil {
 			a.logger.ErrorContext(c.Request.Context(), "ginauth: reading the session", telemetry.Event(telemetry.EventSessionReadFailed), "error", s.err.Error())
 		}

@@ -29,7 +29,7 @@ func (r *request) clearSession() {
 // readSession reads the request's session for this variant (no Bearer
 // token: the endpoints answer browsers).
 func (r *request) readSession() (*session.Loaded, bool, error) {
-	return session.Read(r.c, []*session.Variant{r.v}, r.h.o.Carrier, false)
+	return session.Read(r.c, []*session.Variant{r.v}, r.h.o.Carrier, false, nil)
 }
 
 // GET /session: read the session, extend it, shape it through the

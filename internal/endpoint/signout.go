@@ -34,7 +34,8 @@ func (h *Handler) signOut(r *request) {
 		h.log(r.ctx, telemetry.EventSessionReadFailed, "reading the session at sign-out", err)
 	}
 	if value != "" {
-		l, err := r.v.Store.Load(r.ctx, value)
+		var l session.Loaded
+		err := r.v.Store.Load(r.ctx, value, &l)
 		switch {
 		case err == nil:
 			if ev := h.o.Events.SignOut; ev != nil {

@@ -356,10 +356,17 @@ const (
 
 // DecodeLookup is Decode, also reporting what the cache did.
 func (c *Codec) DecodeLookup(token string) (authjs.Claims, Lookup, error) {
+	return c.DecodeAt(token, c.now())
+}
+
+// DecodeAt is DecodeLookup with the token's times checked against now,
+// for a caller that needs the same instant for its own checks (and reads
+// the clock once).
+func (c *Codec) DecodeAt(token string, now time.Time) (authjs.Claims, Lookup, error) {
 	if token == "" || len(token) > MaxTokenLen {
 		return nil, LookupNone, errOversized
 	}
-	now := c.now().Truncate(time.Second) // jose compares whole seconds
+	now = now.Truncate(time.Second) // jose compares whole seconds
 	var h uint64
 	lookup := LookupNone
 	if c.cache != nil {

@@ -73,18 +73,28 @@ func (d *Database) renewal(l *Loaded, now time.Time) (next time.Time, due bool) 
 
 // Due reports whether the session l, read through v, is due for renewal:
 // a token issued UpdateAge ago or more (one without "iat" too), or a
-// database session whose expiry was last written UpdateAge ago or more. It
+// database session whose expiry was last written UpdateAge ago or more,
+// as of when it was read (l.At; the clock when that is unset). It
 // allocates nothing.
 func Due(v *Variant, l *Loaded) bool {
 	switch s := v.Store.(type) {
 	case *JWT:
 		iat, ok := l.Claims.Time("iat")
-		return !ok || !iat.Add(s.UpdateAge).After(s.Now())
+		return !ok || !iat.Add(s.UpdateAge).After(readAt(l, s.Now))
 	case *Database:
-		_, due := s.renewal(l, s.Now())
+		_, due := s.renewal(l, readAt(l, s.Now))
 		return due
 	}
 	return false
+}
+
+// readAt returns when l was read, or now() for a session whose read time
+// is unknown.
+func readAt(l *Loaded, now func() time.Time) time.Time {
+	if l.At.IsZero() {
+		return now()
+	}
+	return l.At
 }
 
 // Renew renews the session l read through v when it is due (see Due): a

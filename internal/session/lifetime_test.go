@@ -56,7 +56,7 @@ func TestJWTRenewal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := store.Load(ctx, value)
+	l, err := load(ctx, store, value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +71,12 @@ func TestJWTRenewal(t *testing.T) {
 		t.Errorf("renewed before UpdateAge: %v %v", ok, err)
 	}
 	now = start.Add(time.Hour)
+	if session.Due(v, l) {
+		t.Error("Due read the clock rather than the time the session was read")
+	}
+	if l, err = load(ctx, store, value); err != nil {
+		t.Fatal(err)
+	}
 	if !session.Due(v, l) {
 		t.Error("not due at UpdateAge")
 	}
@@ -78,7 +84,7 @@ func TestJWTRenewal(t *testing.T) {
 	if !ok || err != nil || next == value || !expires.Equal(now.Add(10*time.Hour)) {
 		t.Fatalf("Renew: %v %v %v", ok, err, expires)
 	}
-	l2, err := store.Load(ctx, next)
+	l2, err := load(ctx, store, next)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +114,7 @@ func TestJWTAbsolute(t *testing.T) {
 	}
 	// Renewed at +20 h: exp is the end, 4 h later, not 10.
 	now = start.Add(9 * time.Hour)
-	l, err := store.Load(ctx, value)
+	l, err := load(ctx, store, value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +124,7 @@ func TestJWTAbsolute(t *testing.T) {
 		t.Fatalf("Renew: %v %v %v", ok, err, expires)
 	}
 	// The JWT callback's answer (here without auth_time) keeps the start.
-	l, err = store.Load(ctx, value)
+	l, err = load(ctx, store, value)
 	if err != nil || !l.Expires.Equal(start.Add(24*time.Hour)) {
 		t.Fatalf("Load: %v %v", l, err)
 	}
@@ -127,14 +133,14 @@ func TestJWTAbsolute(t *testing.T) {
 		t.Fatalf("Reissue: %v %v", exp2, err)
 	}
 	now = start.Add(24*time.Hour - time.Second)
-	if _, err := store.Load(ctx, v2); err != nil {
+	if _, err := load(ctx, store, v2); err != nil {
 		t.Errorf("a second before the end: %v", err)
 	}
 	if _, e, err := store.Reissue(authjs.Claims{"sub": "1"}, l); err != nil || !e.Equal(start.Add(24*time.Hour)) {
 		t.Errorf("Reissue with a second left: %v %v", e, err)
 	}
 	now = start.Add(24 * time.Hour)
-	if _, err := store.Load(ctx, v2); !errors.Is(err, session.ErrNoSession) {
+	if _, err := load(ctx, store, v2); !errors.Is(err, session.ErrNoSession) {
 		t.Errorf("at the end: %v", err)
 	}
 	if _, _, err := store.Reissue(authjs.Claims{"sub": "1"}, l); !errors.Is(err, session.ErrNoSession) {
@@ -150,12 +156,12 @@ func TestJWTAbsolute(t *testing.T) {
 		t.Fatal(err)
 	}
 	now = start.Add(23 * time.Hour)
-	l, err = store.Load(ctx, old)
+	l, err = load(ctx, store, old)
 	if err != nil || !l.Expires.Equal(start.Add(24*time.Hour)) {
 		t.Fatalf("an old token: %v %v", l, err)
 	}
 	now = start.Add(24 * time.Hour)
-	if _, err := store.Load(ctx, old); !errors.Is(err, session.ErrNoSession) {
+	if _, err := load(ctx, store, old); !errors.Is(err, session.ErrNoSession) {
 		t.Errorf("an old token past iat + the limit: %v", err)
 	}
 	// A token without iat nor auth_time has no known start.
@@ -191,7 +197,7 @@ func TestDatabaseAbsolute(t *testing.T) {
 	}
 
 	now = start.Add(2 * time.Hour)
-	l, err := d.Load(ctx, token)
+	l, err := load(ctx, d, token)
 	if err != nil || !l.Expires.Equal(start.Add(10*time.Hour)) || !l.Stored.Equal(start.Add(10*time.Hour)) {
 		t.Fatalf("Load: %+v %v", l, err)
 	}
@@ -200,13 +206,13 @@ func TestDatabaseAbsolute(t *testing.T) {
 		t.Fatalf("Renew at +2 h: %v %v %v", ok, err, e)
 	}
 	now = start.Add(9 * time.Hour)
-	l, _ = d.Load(ctx, token)
+	l, _ = load(ctx, d, token)
 	_, e, ok, err = session.Renew(ctx, v, l)
 	if !ok || err != nil || !e.Equal(start.Add(15*time.Hour)) {
 		t.Fatalf("Renew at +9 h: %v %v %v", ok, err, e)
 	}
 	now = start.Add(11 * time.Hour)
-	l, _ = d.Load(ctx, token)
+	l, _ = load(ctx, d, token)
 	if session.Due(v, l) || !l.Expires.Equal(start.Add(15*time.Hour)) {
 		t.Errorf("due with nothing left to extend; expires %v", l.Expires)
 	}
@@ -218,11 +224,11 @@ func TestDatabaseAbsolute(t *testing.T) {
 	if err := adapter.UpdateSession(ctx, authjs.DatabaseSession{SessionToken: token, UserID: u.ID, Expires: start.Add(40 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if l, err := d.Load(ctx, token); err != nil || !l.Expires.Equal(start.Add(15*time.Hour)) || !l.Stored.Equal(start.Add(40*time.Hour)) {
+	if l, err := load(ctx, d, token); err != nil || !l.Expires.Equal(start.Add(15*time.Hour)) || !l.Stored.Equal(start.Add(40*time.Hour)) {
 		t.Errorf("a row extended past the end: %+v %v", l, err)
 	}
 	now = start.Add(15 * time.Hour)
-	if _, err := d.Load(ctx, token); !errors.Is(err, session.ErrNoSession) {
+	if _, err := load(ctx, d, token); !errors.Is(err, session.ErrNoSession) {
 		t.Errorf("at the end: %v", err)
 	}
 
@@ -234,7 +240,7 @@ func TestDatabaseAbsolute(t *testing.T) {
 	}
 	now = start.Add(16 * time.Hour)
 	moved := token2[:37] + strconv.FormatInt(start.Add(10*time.Hour).Unix(), 10)
-	if _, err := d.Load(ctx, moved); !errors.Is(err, session.ErrNoSession) {
+	if _, err := load(ctx, d, moved); !errors.Is(err, session.ErrNoSession) {
 		t.Errorf("a token with a later time: %v", err)
 	}
 
@@ -244,7 +250,7 @@ func TestDatabaseAbsolute(t *testing.T) {
 		if err := adapter.CreateSession(ctx, s); err != nil {
 			t.Fatal(err)
 		}
-		l, err := d.Load(ctx, tok)
+		l, err := load(ctx, d, tok)
 		if err != nil || !l.Expires.Equal(s.Expires) {
 			t.Errorf("unstamped %q: %+v %v", tok, l, err)
 			continue
@@ -276,7 +282,7 @@ func TestDatabaseRenewal(t *testing.T) {
 		t.Fatalf("Issue: %q %v", token, err)
 	}
 	now = start.Add(time.Hour - time.Second)
-	l, err := d.Load(ctx, token)
+	l, err := load(ctx, d, token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,6 +290,12 @@ func TestDatabaseRenewal(t *testing.T) {
 		t.Errorf("renewed before UpdateAge: %v %v", ok, err)
 	}
 	now = start.Add(time.Hour)
+	if _, _, ok, err := session.Renew(ctx, v, l); ok || err != nil {
+		t.Errorf("Renew read the clock rather than the time the session was read: %v %v", ok, err)
+	}
+	if l, err = load(ctx, d, token); err != nil {
+		t.Fatal(err)
+	}
 	value, e, ok, err := session.Renew(ctx, v, l)
 	if !ok || err != nil || value != token || !e.Equal(now.Add(10*time.Hour)) {
 		t.Fatalf("Renew at UpdateAge: %q %v %v %v", value, e, ok, err)
@@ -291,4 +303,13 @@ func TestDatabaseRenewal(t *testing.T) {
 	if s, _, _ := adapter.GetSessionAndUser(ctx, token); !s.Expires.Equal(now.Add(10 * time.Hour)) {
 		t.Errorf("stored expiry %v", s.Expires)
 	}
+}
+
+// load reads value through store into a new Loaded.
+func load(ctx context.Context, store session.Store, value string) (*session.Loaded, error) {
+	var l session.Loaded
+	if err := store.Load(ctx, value, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
 }

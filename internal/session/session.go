@@ -57,6 +57,9 @@ type Loaded struct {
 	// Variant is the cookie variant whose value the session came from;
 	// nil for a session read from an "Authorization: Bearer" header.
 	Variant *Variant
+	// At is when the session was read: the time its expiry was checked
+	// against, which Due reuses rather than reading the clock again.
+	At time.Time
 }
 
 // Session builds the default session, before any Session callback.
@@ -77,9 +80,10 @@ type Store interface {
 	// database strategy stores a session of user. It returns the value and
 	// when the session expires.
 	Issue(ctx context.Context, claims authjs.Claims, user *authjs.User) (value string, expires time.Time, err error)
-	// Load returns the session of a value; an error for which Invalid
-	// reports true means there is none.
-	Load(ctx context.Context, value string) (*Loaded, error)
+	// Load reads the session of a value into l (which it overwrites
+	// whole, so a caller can keep it without allocating); an error for
+	// which Invalid reports true means there is none, and leaves l unset.
+	Load(ctx context.Context, value string, l *Loaded) error
 	// Revoke ends a session (a no-op for stateless tokens).
 	Revoke(ctx context.Context, value string) error
 }
@@ -151,8 +155,9 @@ func (j *JWT) encode(claims authjs.Claims, now time.Time) (string, time.Time, er
 
 // Load decodes and validates a token, and refuses one past its absolute
 // lifetime.
-func (j *JWT) Load(ctx context.Context, value string) (*Loaded, error) {
-	claims, lookup, err := j.Codec.DecodeLookup(value)
+func (j *JWT) Load(ctx context.Context, value string, l *Loaded) error {
+	now := j.Now()
+	claims, lookup, err := j.Codec.DecodeAt(value, now)
 	switch lookup {
 	case jwe.LookupHit:
 		j.Tel.CacheHit(ctx)
@@ -161,20 +166,21 @@ func (j *JWT) Load(ctx context.Context, value string) (*Loaded, error) {
 	}
 	if err != nil {
 		j.Tel.DecodeFailed(ctx, jwe.Reason(err))
-		return nil, err
+		return err
 	}
 	exp, _ := claims.Expires()
 	if j.Absolute > 0 {
 		start, ok := Started(claims)
 		end := start.Add(j.Absolute)
-		if !ok || !end.After(j.Now()) {
-			return nil, errEnded
+		if !ok || !end.After(now) {
+			return errEnded
 		}
 		if end.Before(exp) {
 			exp = end
 		}
 	}
-	return &Loaded{Value: value, Claims: claims, Expires: exp}, nil
+	*l = Loaded{Value: value, Claims: claims, Expires: exp, At: now}
+	return nil
 }
 
 // Revoke does nothing: a stateless token cannot be revoked before it
@@ -226,28 +232,31 @@ func (d *Database) Issue(ctx context.Context, _ authjs.Claims, user *authjs.User
 
 // Load finds the session and its user in one call to the adapter. An
 // expired session is deleted.
-func (d *Database) Load(ctx context.Context, value string) (*Loaded, error) {
+func (d *Database) Load(ctx context.Context, value string, l *Loaded) error {
 	if value == "" || len(value) > maxTokenLen {
-		return nil, ErrNoSession
+		return ErrNoSession
 	}
 	end, stamped := time.Time{}, false
 	if d.Absolute > 0 {
 		if end, stamped = stampedEnd(value, d.Absolute); stamped && !end.After(d.Now()) {
-			return nil, errEnded // its row expires by itself: Extend never passes end
+			return errEnded // its row expires by itself: Extend never passes end
 		}
 	}
 	s, u, err := d.Adapter.GetSessionAndUser(ctx, value)
 	switch {
 	case errors.Is(err, authjs.ErrNotFound):
-		return nil, ErrNoSession
+		return ErrNoSession
 	case err != nil:
-		return nil, fmt.Errorf("session: reading the session: %w", err)
+		return fmt.Errorf("session: reading the session: %w", err)
 	}
-	if !s.Expires.After(d.Now()) {
+	// The clock is read after the store answers: a slow query must not
+	// let a session expire unseen.
+	now := d.Now()
+	if !s.Expires.After(now) {
 		if err := d.Adapter.DeleteSession(ctx, value); err != nil {
-			return nil, fmt.Errorf("session: deleting an expired session: %w", err)
+			return fmt.Errorf("session: deleting an expired session: %w", err)
 		}
-		return nil, ErrNoSession
+		return ErrNoSession
 	}
 	claims := authjs.Claims{"sub": u.ID, "exp": float64(s.Expires.Unix())}
 	for k, v := range map[string]string{"name": u.Name, "email": u.Email, "picture": u.Image} {
@@ -260,7 +269,8 @@ func (d *Database) Load(ctx context.Context, value string) (*Loaded, error) {
 		expires = end
 		claims["exp"] = float64(end.Unix())
 	}
-	return &Loaded{Value: value, Claims: claims, User: u, Expires: expires, Stored: s.Expires, Nulls: d.Nulls}, nil
+	*l = Loaded{Value: value, Claims: claims, User: u, Expires: expires, Stored: s.Expires, Nulls: d.Nulls, At: now}
+	return nil
 }
 
 // Extend pushes the session's expiry to now + MaxAge (or to the end of its
@@ -331,9 +341,14 @@ func (k Cookies) Clear(c *gin.Context, v *Variant) ([]cookies.Cookie, error) {
 // loads, or, when no variant carries a value at all and bearer is set, an
 // "Authorization: Bearer" token (as Auth.js's getToken reads one): a value
 // that fails to load is never replaced by the header. present reports that
-// the request carried a session value; a store failure is an error.
-func Read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l *Loaded, present bool, err error) {
-	l, present, err = read(c, variants, carrier, bearer)
+// the request carried a session value; a store failure is an error. The
+// session is read into into when it is not nil (l is then into), so that
+// a caller keeping per-request state need not allocate another.
+func Read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool, into *Loaded) (l *Loaded, present bool, err error) {
+	if into == nil {
+		into = new(Loaded)
+	}
+	l, present, err = read(c, variants, carrier, bearer, into)
 	if len(variants) > 0 {
 		out := telemetry.ReadAbsent
 		switch {
@@ -350,7 +365,7 @@ func Read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l 
 	return l, present, err
 }
 
-func read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l *Loaded, present bool, err error) {
+func read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool, l *Loaded) (_ *Loaded, present bool, err error) {
 	ctx := c.Request.Context()
 	for _, v := range variants {
 		value, sent, err := carrier.Value(c, v)
@@ -361,7 +376,7 @@ func read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l 
 		if value == "" {
 			continue
 		}
-		l, err := v.Store.Load(ctx, value)
+		err = v.Store.Load(ctx, value, l)
 		if err == nil {
 			l.Variant = v
 			return l, true, nil
@@ -375,7 +390,7 @@ func read(c *gin.Context, variants []*Variant, carrier Carrier, bearer bool) (l 
 	}
 	if value := Bearer(c.Request); value != "" {
 		for _, v := range variants {
-			if l, err := v.Store.Load(ctx, value); err == nil {
+			if err := v.Store.Load(ctx, value, l); err == nil {
 				return l, false, nil
 			}
 		}

@@ -82,15 +82,16 @@ func (f fakeStore) Issue(context.Context, authjs.Claims, *authjs.User) (string, 
 	return "", time.Time{}, errors.New("not used")
 }
 func (f fakeStore) Revoke(context.Context, string) error { return nil }
-func (f fakeStore) Load(_ context.Context, value string) (*session.Loaded, error) {
+func (f fakeStore) Load(_ context.Context, value string, l *session.Loaded) error {
 	if value == "fail" {
-		return nil, errors.New("database down")
+		return errors.New("database down")
 	}
 	sub, ok := f.sessions[value]
 	if !ok {
-		return nil, session.ErrNoSession
+		return session.ErrNoSession
 	}
-	return &session.Loaded{Value: value, Claims: authjs.Claims{"sub": sub}}, nil
+	*l = session.Loaded{Value: value, Claims: authjs.Claims{"sub": sub}}
+	return nil
 }
 
 func TestRead(t *testing.T) {
@@ -128,10 +129,14 @@ func TestRead(t *testing.T) {
 			}
 			c, _ := gin.CreateTestContext(httptest.NewRecorder())
 			c.Request = r
-			l, present, err := session.Read(c, []*session.Variant{secure, plain}, session.Cookies{ChunkSize: 3936}, tt.bearer)
+			var into session.Loaded
+			l, present, err := session.Read(c, []*session.Variant{secure, plain}, session.Cookies{ChunkSize: 3936}, tt.bearer, &into)
 			sub := ""
 			if l != nil {
 				sub = l.Claims.Subject()
+				if l != &into {
+					t.Errorf("Read allocated a session rather than filling the one given")
+				}
 			}
 			if sub != tt.sub || present != tt.present || (err != nil) != tt.fail {
 				t.Errorf("Read = %q, %v, %v; want %q, %v, failure %v", sub, present, err, tt.sub, tt.present, tt.fail)
@@ -166,7 +171,7 @@ func TestJWTStore(t *testing.T) {
 	if err != nil || !expires.Equal(now.Add(time.Hour)) {
 		t.Fatalf("Issue: %v %v", expires, err)
 	}
-	l, err := store.Load(ctx, value)
+	l, err := load(ctx, store, value)
 	if err != nil || l.Claims.Subject() != "1" || l.Claims.Name() != "Alice" || l.Value != value || l.User != nil || store.Database() {
 		t.Fatalf("Load: %+v %v", l, err)
 	}
@@ -176,12 +181,12 @@ func TestJWTStore(t *testing.T) {
 	if err := store.Revoke(ctx, value); err != nil {
 		t.Errorf("Revoke: %v", err)
 	}
-	_, err = store.Load(ctx, value[:len(value)-4]+"AAAA")
+	_, err = load(ctx, store, value[:len(value)-4]+"AAAA")
 	if !session.Invalid(err) {
 		t.Errorf("a tampered token: %v, not invalid", err)
 	}
 	now = now.Add(2 * time.Hour)
-	if _, err := store.Load(ctx, value); !session.Invalid(err) || !errors.Is(err, jwe.ErrTokenExpired) {
+	if _, err := load(ctx, store, value); !session.Invalid(err) || !errors.Is(err, jwe.ErrTokenExpired) {
 		t.Errorf("an expired token: %v", err)
 	}
 	if session.Invalid(errors.New("database down")) || session.Invalid(nil) {
