@@ -18,6 +18,7 @@ import (
 
 	"github.com/ginauth/ginauth"
 	"github.com/ginauth/ginauth/authjs"
+	"github.com/ginauth/ginauth/internal/csrf"
 	"github.com/ginauth/ginauth/internal/jwe"
 	"github.com/ginauth/ginauth/providers"
 )
@@ -57,9 +58,16 @@ func benchSetup(b *testing.B, cacheSize int) (*gin.Engine, *http.Cookie) {
 	return r, c
 }
 
-// otherCookies are what a realistic browser also sends: the CSRF and
-// callback-url cookies.
-const otherCookies = "authjs.callback-url=http%3A%2F%2Flocalhost%3A8080; authjs.csrf-token=abc%7Cdef"
+// otherCookies are what a browser that has used the endpoints also sends:
+// the callback-url cookie and a valid CSRF cookie (the one GET
+// /api/auth/csrf or any endpoint sets on the first visit).
+var otherCookies = "authjs.callback-url=http%3A%2F%2Flocalhost%3A8080; authjs.csrf-token=" + url.QueryEscape(csrfCookie())
+
+// csrfCookie returns a valid CSRF cookie value for testSecret.
+func csrfCookie() string {
+	_, cookie := csrf.New(testSecret)
+	return cookie
+}
 
 func serve(b *testing.B, r *gin.Engine, path string, cookie *http.Cookie, want int) {
 	b.Helper()
@@ -209,7 +217,41 @@ func BenchmarkRequireAuthRejected(b *testing.B) {
 // decode, re-encode (rolling expiry) and JSON.
 func BenchmarkSessionEndpoint(b *testing.B) {
 	r, c := benchSetup(b, 0)
+	req := httptest.NewRequest(http.MethodGet, "/api/auth/session", nil)
+	req.AddCookie(c)
+	req.Header.Add("Cookie", otherCookies)
+	if n := countSetCookies(r, req); n != 1 {
+		b.Fatalf("%d cookies set, want only the session's", n)
+	}
 	serve(b, r, "/api/auth/session", c, http.StatusOK)
+}
+
+// BenchmarkSessionEndpointFirstVisit is GET /api/auth/session from a
+// browser that sends only its session cookie: the answer also sets a new
+// CSRF cookie and the callback-url cookie.
+func BenchmarkSessionEndpointFirstVisit(b *testing.B) {
+	r, c := benchSetup(b, 0)
+	req := httptest.NewRequest(http.MethodGet, "/api/auth/session", nil)
+	req.AddCookie(c)
+	if n := countSetCookies(r, req); n != 3 {
+		b.Fatalf("%d cookies set, want the session's, a CSRF and a callback-url cookie", n)
+	}
+	w := &discard{header: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.status = 0
+		r.ServeHTTP(w, req)
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
+
+// countSetCookies returns how many cookies the answer to req sets.
+func countSetCookies(h http.Handler, req *http.Request) int {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return len(w.Result().Cookies())
 }
 
 // BenchmarkSessionEndpointManyUsers is GET /api/auth/session with a
