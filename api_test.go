@@ -421,6 +421,82 @@ func TestSessionCallbackErrorEndsSession(t *testing.T) {
 	})
 }
 
+// TestSessionEndpointLeavesCachedClaimsAlone: the claims a token decodes
+// to are shared through the verified-token cache, so GET /api/auth/session
+// must not let a callback or event handler, nor its own re-issue, change
+// them for the next request carrying the same token.
+func TestSessionEndpointLeavesCachedClaimsAlone(t *testing.T) {
+	scribble := func(c authjs.Claims) {
+		c["name"] = "scribbled"
+		delete(c, "email")
+	}
+	for name, set := range map[string]func(*ginauth.Config){
+		"no callbacks": nil,
+		"jwt callback": func(c *ginauth.Config) {
+			c.Callbacks.JWT = func(_ context.Context, p authjs.JWTParams) (authjs.Claims, error) {
+				if p.Trigger == authjs.TriggerNone { // not at sign-in
+					scribble(p.Token)
+				}
+				return p.Token, nil
+			}
+		},
+		"session callback": func(c *ginauth.Config) {
+			c.Callbacks.Session = func(_ context.Context, p authjs.SessionParams) (*authjs.Session, error) {
+				scribble(p.Token)
+				return p.Session, nil
+			}
+		},
+		"session event": func(c *ginauth.Config) {
+			c.Events.Session = func(_ context.Context, e authjs.SessionEvent) error {
+				scribble(e.Token)
+				return nil
+			}
+		},
+		"absolute lifetime": func(c *ginauth.Config) { c.Session.AbsoluteMaxAge = 48 * time.Hour },
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := newApp(t, ginauth.ModeV5, func(c *ginauth.Config) {
+				// Only what the case sets: newApp's own callbacks would
+				// make every case copy the claims.
+				c.Callbacks, c.Events = authjs.Callbacks{}, authjs.Events{}
+				if set != nil {
+					set(c)
+				}
+			})
+			ck := sessionCookie(t, a)
+			e := gin.New()
+			e.Use(a.auth.Middleware())
+			a.auth.Mount(e)
+			e.GET("/token", func(c *gin.Context) {
+				claims, _ := ginauth.Token(c)
+				c.String(http.StatusOK, "%v %v", claims["name"], claims["email"])
+			})
+			before := serveReq(e, http.MethodGet, "/token", []*http.Cookie{ck}).Body.String()
+			if !strings.HasPrefix(before, "Alice") {
+				t.Fatalf("before: %q", before)
+			}
+			// Concurrent readers of the same token: a write to the shared
+			// claims, even of an equal value, is a data race -race reports.
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for range 10 {
+						if w := serveReq(e, http.MethodGet, "/api/auth/session", []*http.Cookie{ck}); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"user"`) {
+							t.Errorf("/session: %d %s", w.Code, w.Body.String())
+							return
+						}
+						serveReq(e, http.MethodGet, "/token", []*http.Cookie{ck})
+					}
+				})
+			}
+			wg.Wait()
+			if after := serveReq(e, http.MethodGet, "/token", []*http.Cookie{ck}).Body.String(); after != before {
+				t.Errorf("the cached claims changed: %q, then %q", before, after)
+			}
+		})
+	}
+}
+
 // TestCookieBeatsBearer: a session cookie, valid or not, wins over an
 // Authorization header, as in Auth.js's getToken: a Bearer token is read
 // only when no session cookie is sent.

@@ -86,7 +86,14 @@ func (h *Handler) refreshSession(r *request, trigger authjs.Trigger, data any) *
 	if db, ok := r.v.Store.(*session.Database); ok {
 		return h.refreshDatabaseSession(r, db, l, trigger, data)
 	}
-	token := l.Claims.Clone()
+	// The loaded claims are shared with the token cache: they are copied
+	// when anything may change them (a callback, an event handler, or the
+	// absolute lifetime's start being written back).
+	token := l.Claims
+	if j, ok := r.v.Store.(*session.JWT); !ok || j.Absolute > 0 ||
+		h.o.Callbacks.JWT != nil || h.o.Callbacks.Session != nil || h.o.Events.Session != nil {
+		token = token.Clone()
+	}
 	given := token
 	if cb := h.o.Callbacks.JWT; cb != nil {
 		token, err = cb(r.ctx, authjs.JWTParams{Token: token, Trigger: trigger, Session: data, Request: r.clientRequest()})

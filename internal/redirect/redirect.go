@@ -21,6 +21,9 @@ func Safe(raw, baseURL string) string {
 	if raw == "" || len(raw) > 4096 || hasUnsafeByte(raw) {
 		return baseURL
 	}
+	if raw == baseURL {
+		return baseURL // the usual callback-url cookie: nothing to check
+	}
 	if raw[0] == '/' {
 		// The authority of baseURL ends where the path starts, so whatever
 		// follows stays on baseURL's origin ("//evil" becomes a path).
