@@ -10,9 +10,10 @@
 // (rotated by rotate.lua) and for a flood of forged tokens, three rounds
 // each, and prints the medians, the ratios and the servers' memory.
 //
-//	peers serve gin-jwt|sessions -addr ADDR -secret SECRET
+//	peers serve gin-jwt|sessions|ginauth-v5|ginauth-v4 -addr ADDR -secret SECRET
 //
-// serves one of the Go peers.
+// serves one of the Go servers: the peers, or ginauth's RequireAuth on
+// the same bare Gin engine.
 package main
 
 import (
@@ -33,18 +34,11 @@ func main() {
 		addr := fs.String("addr", "127.0.0.1:8091", "listen address")
 		secret := fs.String("secret", "", "shared secret")
 		if len(os.Args) < 3 {
-			fmt.Fprintln(os.Stderr, "usage: peers serve gin-jwt|sessions -addr ADDR -secret SECRET")
+			fmt.Fprintln(os.Stderr, "usage: peers serve gin-jwt|sessions|ginauth-v5|ginauth-v4 -addr ADDR -secret SECRET")
 			os.Exit(2)
 		}
 		_ = fs.Parse(os.Args[3:])
-		switch os.Args[2] {
-		case "gin-jwt":
-			err = serveGinJWT(*addr, *secret)
-		case "sessions":
-			err = serveSessions(*addr, *secret)
-		default:
-			err = fmt.Errorf("unknown server %q", os.Args[2])
-		}
+		err = serve(os.Args[2], *addr, *secret)
 	case "run":
 		err = run(os.Args[2:])
 	default:
@@ -55,3 +49,5 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+func errUnknownServer(name string) error { return fmt.Errorf("unknown server %q", name) }

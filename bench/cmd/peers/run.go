@@ -20,6 +20,10 @@ import (
 	"time"
 )
 
+// bareV5 is ginauth v5's RequireAuth on the bare Gin engine the Go peers
+// use (the example adds pages, security headers and a Session callback).
+const bareV5 = "ginauth v5, bare Gin"
+
 // server is one peer under test.
 type server struct {
 	name  string
@@ -36,6 +40,7 @@ type scenario struct {
 
 type result struct {
 	rps       []float64 // one per round
+	cpu       []float64 // the server's CPU time per request, µs, one per round
 	non2xx    int
 	rssKiB    int // after the scenario's last round
 	wrkErrors bool
@@ -109,6 +114,7 @@ func run(args []string) error {
 	servers := []server{
 		{"ginauth v5", "v5", exampleCmd("v5")},
 		{"ginauth v4", "v4", exampleCmd("v4")},
+		{bareV5, "v5", goPeer("ginauth-v5")},
 		{"gin-jwt", "gin-jwt", goPeer("gin-jwt")},
 		{"gin sessions", "sessions", goPeer("sessions")},
 		{"@auth/express", "v5", node("authexpress.mjs")},
@@ -163,16 +169,9 @@ func run(args []string) error {
 		}
 	}
 
-	results := map[string]map[string]*result{}
-	idle := map[string]int{}
-	for i, s := range servers {
-		port := 18100 + i
-		logPath := filepath.Join(*workDir, strings.NewReplacer(" ", "-", "/", "-", "@", "").Replace(s.name)+".log")
-		res, idleRSS, err := measure(s, port, logPath, scenarios, files, *lua, *rounds, *duration, *conns, *threads)
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		results[s.name], idle[s.name] = res, idleRSS
+	results, idle, err := measure(servers, *workDir, scenarios, files, *lua, *rounds, *duration, *conns, *threads)
+	if err != nil {
+		return err
 	}
 	printTable(os.Stdout, servers, scenarios, results, idle, *rounds, *duration, *conns, *threads)
 	return nil
@@ -185,80 +184,128 @@ func humanN(n int) string {
 	return strconv.Itoa(n)
 }
 
-// measure starts a server (its output goes to logPath), checks that it accepts a valid token and
-// refuses a forged one, then runs every scenario for the given rounds.
-func measure(s server, port int, logPath string, scenarios []scenario, files map[string]string, lua string, rounds int, d time.Duration, conns, threads int) (map[string]*result, int, error) {
-	cmd := s.start(port)
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, 0, err
+// A running server: its process, its route and its results.
+type running struct {
+	server
+	cmd     *exec.Cmd
+	log     *os.File
+	url     string
+	idleKiB int
+	results map[string]*result
+}
+
+// launch starts a server (its output goes to logPath) and checks that it
+// accepts a valid token and refuses a forged one.
+func launch(s server, port int, logPath string, files map[string]string) (*running, error) {
+	r := &running{server: s, cmd: s.start(port), url: "http://127.0.0.1:" + strconv.Itoa(port) + "/api/protected", results: map[string]*result{}}
+	var err error
+	if r.log, err = os.Create(logPath); err != nil {
+		return nil, err
 	}
-	defer logFile.Close()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, 0, err
+	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := r.cmd.Start(); err != nil {
+		r.log.Close()
+		return nil, err
 	}
-	defer func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/api/protected"
-	if err := waitUp(url); err != nil {
-		return nil, 0, err
+	fail := func(err error) (*running, error) {
+		r.stop()
+		return nil, fmt.Errorf("%s: %w", s.name, err)
+	}
+	if err := waitUp(r.url); err != nil {
+		return fail(err)
 	}
 	valid, err := firstLine(files[s.kind+".valid"])
 	if err != nil {
-		return nil, 0, err
+		return fail(err)
 	}
 	forged, err := firstLine(files[s.kind+".garbage"])
 	if err != nil {
-		return nil, 0, err
+		return fail(err)
 	}
-	if code := get(url, valid); code != http.StatusOK {
-		return nil, 0, fmt.Errorf("a valid token got %d", code)
+	if code := get(r.url, valid); code != http.StatusOK {
+		return fail(fmt.Errorf("a valid token got %d", code))
 	}
-	if code := get(url, forged); code/100 != 4 {
-		return nil, 0, fmt.Errorf("a forged token got %d", code)
+	if code := get(r.url, forged); code/100 != 4 {
+		return fail(fmt.Errorf("a forged token got %d", code))
 	}
-	fmt.Fprintf(os.Stderr, "== %s (pid %d)\n", s.name, cmd.Process.Pid)
-	// Warm up (JIT, pools) with the single token.
-	if _, err := wrk(url, files[s.kind+".valid"], 1, lua, 2*time.Second, conns, threads); err != nil {
-		return nil, 0, err
+	fmt.Fprintf(os.Stderr, "== %s (pid %d)\n", s.name, r.cmd.Process.Pid)
+	return r, nil
+}
+
+func (r *running) stop() {
+	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGTERM)
+	_ = r.cmd.Wait()
+	r.log.Close()
+}
+
+// measure starts every server, warms each up with the single token and
+// then runs the rounds: each round drives every server through every
+// scenario in turn, so that a slow patch of time (other processes on the
+// machine) is shared out between the servers instead of falling on one.
+// Within a round each server starts at another scenario, for the same
+// reason. Only the server under load is busy; the others wait idle.
+func measure(servers []server, workDir string, scenarios []scenario, files map[string]string, lua string, rounds int, d time.Duration, conns, threads int) (map[string]map[string]*result, map[string]int, error) {
+	var live []*running
+	defer func() {
+		for _, r := range live {
+			r.stop()
+		}
+	}()
+	for i, s := range servers {
+		logPath := filepath.Join(workDir, strings.NewReplacer(" ", "-", "/", "-", "@", "", ",", "").Replace(s.name)+".log")
+		r, err := launch(s, 18100+i, logPath, files)
+		if err != nil {
+			return nil, nil, err
+		}
+		live = append(live, r)
 	}
-	idle := rssKiB(cmd.Process.Pid)
-	out := map[string]*result{}
-	for r := range rounds {
-		// Each round starts at another scenario, so that a slow patch of
-		// time (other processes on the machine) does not always fall on
-		// the same column.
-		for k := range scenarios {
-			sc := scenarios[(k+r)%len(scenarios)]
-			file := files[s.kind+".valid"]
-			if sc.garbage {
-				file = files[s.kind+".garbage"]
+	for _, r := range live {
+		// Warm up (JIT, pools) with the single token.
+		if _, err := wrk(r.url, files[r.kind+".valid"], 1, lua, 2*time.Second, conns, threads); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", r.name, err)
+		}
+		r.idleKiB = rssKiB(r.cmd.Process.Pid)
+	}
+	for round := range rounds {
+		for _, r := range live {
+			for k := range scenarios {
+				sc := scenarios[(k+round)%len(scenarios)]
+				file := files[r.kind+".valid"]
+				if sc.garbage {
+					file = files[r.kind+".garbage"]
+				}
+				before := cpuTicks(r.cmd.Process.Pid)
+				w, err := wrk(r.url, file, sc.n, lua, d, conns, threads)
+				if err != nil {
+					return nil, nil, fmt.Errorf("%s: %w", r.name, err)
+				}
+				used := cpuTicks(r.cmd.Process.Pid) - before
+				res := r.results[sc.name]
+				if res == nil {
+					res = &result{}
+					r.results[sc.name] = res
+				}
+				res.rps = append(res.rps, w.rps)
+				if w.requests > 0 {
+					res.cpu = append(res.cpu, float64(used)*1e6/clockTicks/float64(w.requests))
+				}
+				res.rssKiB = rssKiB(r.cmd.Process.Pid)
+				if sc.garbage {
+					res.non2xx += w.requests - w.non2xx // successes are the errors here
+				} else {
+					res.non2xx += w.non2xx
+				}
+				res.wrkErrors = res.wrkErrors || w.socketErrors
+				fmt.Fprintf(os.Stderr, "   round %d %-22s %-12s %9.0f req/s %6.1f µs CPU/req  rss %6.1f MiB\n", round+1, r.name, sc.name, w.rps, res.cpu[len(res.cpu)-1], float64(res.rssKiB)/1024)
 			}
-			w, err := wrk(url, file, sc.n, lua, d, conns, threads)
-			if err != nil {
-				return nil, 0, err
-			}
-			res := out[sc.name]
-			if res == nil {
-				res = &result{}
-				out[sc.name] = res
-			}
-			res.rps = append(res.rps, w.rps)
-			res.rssKiB = rssKiB(cmd.Process.Pid)
-			if sc.garbage {
-				res.non2xx += w.requests - w.non2xx // successes are the errors here
-			} else {
-				res.non2xx += w.non2xx
-			}
-			res.wrkErrors = res.wrkErrors || w.socketErrors
-			fmt.Fprintf(os.Stderr, "   round %d %-12s %9.0f req/s  rss %6.1f MiB\n", r+1, sc.name, w.rps, float64(res.rssKiB)/1024)
 		}
 	}
-	return out, idle, nil
+	results, idle := map[string]map[string]*result{}, map[string]int{}
+	for _, r := range live {
+		results[r.name], idle[r.name] = r.results, r.idleKiB
+	}
+	return results, idle, nil
 }
 
 func waitUp(url string) error {
@@ -334,6 +381,28 @@ func wrk(url, file string, n int, lua string, d time.Duration, conns, threads in
 	return r, nil
 }
 
+// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's CPU
+// times (100 on Linux).
+const clockTicks = 100
+
+// cpuTicks reads the CPU time a process has used, user and system, in
+// clock ticks.
+func cpuTicks(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's name, which is in parentheses and
+	// may hold spaces: utime and stime are the 12th and 13th.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return u + st
+}
+
 // rssKiB reads a process's resident set size.
 func rssKiB(pid int) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
@@ -362,13 +431,14 @@ func median(v []float64) float64 {
 }
 
 func printTable(w io.Writer, servers []server, scenarios []scenario, results map[string]map[string]*result, idle map[string]int, rounds int, d time.Duration, conns, threads int) {
-	fmt.Fprintf(w, "Requests per second, GET /api/protected (median of %d rounds of %v, wrk -t%d -c%d, loopback):\n\n", rounds, d, threads, conns)
+	fmt.Fprintf(w, "Requests per second, GET /api/protected (median of %d rounds of %v, wrk -t%d -c%d, loopback), and the server's CPU time (user and system) per request:\n\n", rounds, d, threads, conns)
 	fmt.Fprintf(w, "| server |")
 	for _, sc := range scenarios {
 		fmt.Fprintf(w, " %s |", sc.name)
 	}
-	fmt.Fprintf(w, " %s / 1 token | RSS idle | RSS after %s | RSS after garbage |\n", scenarios[len(scenarios)-2].name, scenarios[len(scenarios)-2].name)
-	fmt.Fprintf(w, "|---|%s---:|---:|---:|---:|\n", strings.Repeat("---:|", len(scenarios)))
+	big := scenarios[len(scenarios)-2].name
+	fmt.Fprintf(w, " %s / 1 token | CPU/req, 1 token | CPU/req, %s | CPU/req, garbage | RSS idle | RSS after %s | RSS after garbage |\n", big, big, big)
+	fmt.Fprintf(w, "|---|%s---:|---:|---:|---:|---:|---:|---:|\n", strings.Repeat("---:|", len(scenarios)))
 	var notes []string
 	for _, s := range servers {
 		res := results[s.name]
@@ -387,27 +457,13 @@ func printTable(w io.Writer, servers []server, scenarios []scenario, results map
 				notes = append(notes, fmt.Sprintf("%s, %s: wrk reported socket errors", s.name, sc.name))
 			}
 		}
-		big := res[scenarios[len(scenarios)-2].name]
-		fmt.Fprintf(w, " %.2f | %.1f MiB | %.1f MiB | %.1f MiB |\n", median(big.rps)/median(res[scenarios[0].name].rps),
-			float64(idle[s.name])/1024, float64(big.rssKiB)/1024, float64(res["garbage"].rssKiB)/1024)
+		one, many, garbage := res[scenarios[0].name], res[big], res["garbage"]
+		fmt.Fprintf(w, " %.2f | %.1f µs | %.1f µs | %.1f µs | %.1f MiB | %.1f MiB | %.1f MiB |\n", median(many.rps)/median(one.rps),
+			median(one.cpu), median(many.cpu), median(garbage.cpu),
+			float64(idle[s.name])/1024, float64(many.rssKiB)/1024, float64(garbage.rssKiB)/1024)
 	}
-	if base := results["ginauth v5"]; base != nil {
-		fmt.Fprintf(w, "\nginauth v5 / peer (same column):\n\n| peer |")
-		for _, sc := range scenarios {
-			fmt.Fprintf(w, " %s |", sc.name)
-		}
-		fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---:|", len(scenarios)))
-		for _, s := range servers {
-			if s.name == "ginauth v5" {
-				continue
-			}
-			fmt.Fprintf(w, "| %s |", s.name)
-			for _, sc := range scenarios {
-				fmt.Fprintf(w, " %.2fx |", median(base[sc.name].rps)/median(results[s.name][sc.name].rps))
-			}
-			fmt.Fprintln(w)
-		}
-	}
+	ratios(w, results, scenarios, "ginauth v5", servers)
+	ratios(w, results, scenarios, bareV5, servers)
 	if base, peer := results["ginauth v5 db"], results["@auth/express db"]; base != nil && peer != nil {
 		fmt.Fprintf(w, "\nginauth v5 db / @auth/express db (same column):\n\n|")
 		for _, sc := range scenarios {
@@ -421,5 +477,29 @@ func printTable(w io.Writer, servers []server, scenarios []scenario, results map
 	}
 	for _, n := range notes {
 		fmt.Fprintln(w, "note:", n)
+	}
+}
+
+// ratios prints base's rate divided by every other server's, column by
+// column.
+func ratios(w io.Writer, results map[string]map[string]*result, scenarios []scenario, base string, servers []server) {
+	b := results[base]
+	if b == nil {
+		return
+	}
+	fmt.Fprintf(w, "\n%s / peer (same column):\n\n| peer |", base)
+	for _, sc := range scenarios {
+		fmt.Fprintf(w, " %s |", sc.name)
+	}
+	fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---:|", len(scenarios)))
+	for _, s := range servers {
+		if s.name == base || results[s.name] == nil {
+			continue
+		}
+		fmt.Fprintf(w, "| %s |", s.name)
+		for _, sc := range scenarios {
+			fmt.Fprintf(w, " %.2fx |", median(b[sc.name].rps)/median(results[s.name][sc.name].rps))
+		}
+		fmt.Fprintln(w)
 	}
 }
