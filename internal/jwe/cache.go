@@ -89,7 +89,7 @@ func (c *cache) shard(h uint64) *cacheShard {
 // hash, and a hit still compares the whole token.
 func (c *cache) hash(token string) uint64 { return maphash.String(c.seed, token) }
 
-func (c *cache) get(token string, h uint64, now time.Time) (authjs.Claims, bool) {
+func (c *cache) get(token string, h uint64, now time.Time) (authjs.Claims, time.Time, bool) {
 	s := c.shard(h)
 	s.mu.RLock()
 	n := s.items[h]
@@ -99,7 +99,7 @@ func (c *cache) get(token string, h uint64, now time.Time) (authjs.Claims, bool)
 	}
 	s.mu.RUnlock()
 	if n == nil || n.key != token {
-		return nil, false
+		return nil, time.Time{}, false
 	}
 	if !e.exp.IsZero() && !e.exp.After(now.Add(-ClockTolerance)) {
 		s.mu.Lock()
@@ -107,12 +107,12 @@ func (c *cache) get(token string, h uint64, now time.Time) (authjs.Claims, bool)
 			s.remove(n)
 		}
 		s.mu.Unlock()
-		return nil, false
+		return nil, time.Time{}, false
 	}
 	if n.freq.Load() < 3 {
 		n.freq.Add(1)
 	}
-	return e.claims, true
+	return e.claims, e.exp, true
 }
 
 // put caches a verified token whose plaintext was size bytes long.

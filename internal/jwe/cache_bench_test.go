@@ -23,7 +23,7 @@ type benchCache interface {
 type fifoBench struct{ c *cache }
 
 func (f fifoBench) lookup(tok string, now time.Time) bool {
-	_, ok := f.c.get(tok, f.c.hash(tok), now)
+	_, _, ok := f.c.get(tok, f.c.hash(tok), now)
 	return ok
 }
 func (f fifoBench) store(tok string, exp time.Time) {

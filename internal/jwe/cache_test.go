@@ -32,7 +32,8 @@ func (c *cache) has(token string) bool {
 
 // testGet and testPut hash the token, as Decode does.
 func (c *cache) testGet(token string, now time.Time) (authjs.Claims, bool) {
-	return c.get(token, c.hash(token), now)
+	claims, _, ok := c.get(token, c.hash(token), now)
+	return claims, ok
 }
 
 func (c *cache) testPut(token string, claims authjs.Claims, exp time.Time, size int) {

@@ -356,15 +356,18 @@ const (
 
 // DecodeLookup is Decode, also reporting what the cache did.
 func (c *Codec) DecodeLookup(token string) (authjs.Claims, Lookup, error) {
-	return c.DecodeAt(token, c.now())
+	claims, _, lookup, err := c.DecodeAt(token, c.now())
+	return claims, lookup, err
 }
 
 // DecodeAt is DecodeLookup with the token's times checked against now,
 // for a caller that needs the same instant for its own checks (and reads
-// the clock once).
-func (c *Codec) DecodeAt(token string, now time.Time) (authjs.Claims, Lookup, error) {
+// the clock once). It also returns the token's expiry (its exp claim; zero
+// without one), as checked, so that the caller need not read it from the
+// claims again.
+func (c *Codec) DecodeAt(token string, now time.Time) (authjs.Claims, time.Time, Lookup, error) {
 	if token == "" || len(token) > MaxTokenLen {
-		return nil, LookupNone, errOversized
+		return nil, time.Time{}, LookupNone, errOversized
 	}
 	now = now.Truncate(time.Second) // jose compares whole seconds
 	var h uint64
@@ -375,30 +378,30 @@ func (c *Codec) DecodeAt(token string, now time.Time) (authjs.Claims, Lookup, er
 		// them, spelled the one way. Checking the spelling first would
 		// add a pass over the token to every hit.
 		h = c.cache.hash(token)
-		if t, ok := c.cache.get(token, h, now); ok {
-			return t, LookupHit, nil
+		if t, exp, ok := c.cache.get(token, h, now); ok {
+			return t, exp, LookupHit, nil
 		}
 		lookup = LookupMiss
 	}
 	p, err := split(token)
 	if err != nil {
-		return nil, lookup, err
+		return nil, time.Time{}, lookup, err
 	}
 	claims, size, err := c.decrypt(p)
 	if err != nil {
-		return nil, lookup, err
+		return nil, time.Time{}, lookup, err
 	}
 	exp, err := checkTimes(claims, now)
 	if err != nil {
 		if !errors.Is(err, ErrTokenExpired) {
 			err = reasoned{err, "claims"}
 		}
-		return nil, lookup, err
+		return nil, time.Time{}, lookup, err
 	}
 	if c.cache != nil {
 		c.cache.put(token, h, claims, exp, size)
 	}
-	return claims, lookup, nil
+	return claims, exp, lookup, nil
 }
 
 // reasoned marks an error with the reason Reason reports for it.

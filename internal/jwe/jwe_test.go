@@ -278,3 +278,33 @@ func hkdfGCM(secret, salt string) ([]byte, error) {
 	k, err := deriveKey(V5, secret, salt)
 	return k.gcm, err
 }
+
+// TestDecodeAtExpiry: DecodeAt reports the token's exp, the same whether
+// the token was decrypted or found in the cache.
+func TestDecodeAtExpiry(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	want := now.Add(time.Hour)
+	for _, cacheSize := range []int{0, 16} {
+		c, _ := New(Options{Format: V5, Secrets: []string{"secret"}, Salt: "x", Now: func() time.Time { return now }, CacheSize: cacheSize})
+		tok, _ := c.Encode(authjs.Claims{"sub": "1"}, time.Hour)
+		hits := 0
+		for i := range 4 {
+			claims, exp, lookup, err := c.DecodeAt(tok, now.Add(time.Duration(i)*time.Minute))
+			if err != nil || claims["sub"] != "1" {
+				t.Fatalf("cache %d, decode %d: %v %v", cacheSize, i, claims, err)
+			}
+			if !exp.Equal(want) {
+				t.Errorf("cache %d, decode %d (%v): exp %v, want %v", cacheSize, i, lookup, exp, want)
+			}
+			if lookup == LookupHit {
+				hits++
+			}
+		}
+		if (hits > 0) != (cacheSize > 0) {
+			t.Errorf("cache %d: %d hits", cacheSize, hits)
+		}
+		if _, exp, _, err := c.DecodeAt(tok, want.Add(time.Minute)); err == nil || !exp.IsZero() {
+			t.Errorf("cache %d, expired: exp %v, err %v", cacheSize, exp, err)
+		}
+	}
+}

@@ -157,7 +157,7 @@ func (j *JWT) encode(claims authjs.Claims, now time.Time) (string, time.Time, er
 // lifetime.
 func (j *JWT) Load(ctx context.Context, value string, l *Loaded) error {
 	now := j.Now()
-	claims, lookup, err := j.Codec.DecodeAt(value, now)
+	claims, exp, lookup, err := j.Codec.DecodeAt(value, now)
 	switch lookup {
 	case jwe.LookupHit:
 		j.Tel.CacheHit(ctx)
@@ -168,7 +168,6 @@ func (j *JWT) Load(ctx context.Context, value string, l *Loaded) error {
 		j.Tel.DecodeFailed(ctx, jwe.Reason(err))
 		return err
 	}
-	exp, _ := claims.Expires()
 	if j.Absolute > 0 {
 		start, ok := Started(claims)
 		end := start.Add(j.Absolute)
