@@ -49,5 +49,3 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-func errUnknownServer(name string) error { return fmt.Errorf("unknown server %q", name) }

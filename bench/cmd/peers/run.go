@@ -287,8 +287,10 @@ func measure(servers []server, workDir string, scenarios []scenario, files map[s
 					r.results[sc.name] = res
 				}
 				res.rps = append(res.rps, w.rps)
+				var cpu float64
 				if w.requests > 0 {
-					res.cpu = append(res.cpu, float64(used)*1e6/clockTicks/float64(w.requests))
+					cpu = float64(used) * 1e6 / clockTicks / float64(w.requests)
+					res.cpu = append(res.cpu, cpu)
 				}
 				res.rssKiB = rssKiB(r.cmd.Process.Pid)
 				if sc.garbage {
@@ -297,7 +299,7 @@ func measure(servers []server, workDir string, scenarios []scenario, files map[s
 					res.non2xx += w.non2xx
 				}
 				res.wrkErrors = res.wrkErrors || w.socketErrors
-				fmt.Fprintf(os.Stderr, "   round %d %-22s %-12s %9.0f req/s %6.1f µs CPU/req  rss %6.1f MiB\n", round+1, r.name, sc.name, w.rps, res.cpu[len(res.cpu)-1], float64(res.rssKiB)/1024)
+				fmt.Fprintf(os.Stderr, "   round %d %-22s %-12s %9.0f req/s %6.1f µs CPU/req  rss %6.1f MiB\n", round+1, r.name, sc.name, w.rps, cpu, float64(res.rssKiB)/1024)
 			}
 		}
 	}

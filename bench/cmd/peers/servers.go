@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -143,7 +144,7 @@ var routers = map[string]func(secret, addr string) (*gin.Engine, error){
 func serve(name, addr, secret string) error {
 	mk, ok := routers[name]
 	if !ok {
-		return errUnknownServer(name)
+		return fmt.Errorf("unknown server %q", name)
 	}
 	r, err := mk(secret, addr)
 	if err != nil {
